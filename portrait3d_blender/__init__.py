@@ -1,0 +1,31 @@
+"""Portrait 3D: one photo of a person → an animated 3D photo in Blender.
+
+Only registration lives here; nothing heavy is imported until a class is registered, so that
+`python -m portrait3d_blender depth ...` runs without Blender and enabling the add-on is instant.
+"""
+
+
+def _ui_modules():
+    from .ui import operators, panels, preferences, properties
+
+    return (preferences, properties, operators, panels)
+
+
+def register():
+    import bpy
+
+    from .ui.properties import PORTRAIT3D_PG_settings
+
+    for module in _ui_modules():
+        for cls in module.CLASSES:
+            bpy.utils.register_class(cls)
+    bpy.types.Scene.portrait3d = bpy.props.PointerProperty(type=PORTRAIT3D_PG_settings)
+
+
+def unregister():
+    import bpy
+
+    del bpy.types.Scene.portrait3d
+    for module in reversed(_ui_modules()):
+        for cls in reversed(module.CLASSES):
+            bpy.utils.unregister_class(cls)

@@ -1,0 +1,1 @@
+"""The one Blender boundary: arrays from `core` written into Blender data."""

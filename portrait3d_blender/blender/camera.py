@@ -1,0 +1,45 @@
+"""A camera with the photo's intrinsics, keyframed along the planned path."""
+
+import bpy
+import numpy as np
+
+_LINEAR = 1  # Keyframe.interpolation enum value of 'LINEAR', for foreach_set
+
+
+def new_camera(name, intrinsics, focus_distance):
+    camera = bpy.data.cameras.new(name)
+    camera.sensor_fit = "AUTO"  # the 36 mm sensor spans the long side, whatever the photo's orientation
+    camera.sensor_width = 36.0
+    camera.lens = intrinsics.lens_mm_on_36mm_sensor
+    camera.clip_start = focus_distance * 0.01
+    camera.clip_end = focus_distance * 100.0
+    camera.dof.focus_distance = focus_distance
+    return camera
+
+
+def keyframe_path(obj, locations, rotations, first_frame=1, loop=True):
+    """One linear keyframe per frame on location and rotation.
+
+    A loop gets one more key, a copy of the first, one frame after the last, and a Cycles modifier: the curve's
+    period is then exactly the path's length and it repeats seamlessly past the scene's end.
+    """
+    action = bpy.data.actions.new(f"{obj.name} Path")
+    obj.animation_data_create().action = action
+    if loop:
+        locations = np.vstack([locations, locations[:1]])
+        rotations = np.vstack([rotations, rotations[:1]])
+    frame_count = len(locations)
+    frames = first_frame + np.arange(frame_count, dtype=np.float64)
+    for data_path, values in (("location", locations), ("rotation_euler", rotations)):
+        for axis in range(3):
+            curve = action.fcurve_ensure_for_datablock(obj, data_path, index=axis)
+            curve.keyframe_points.add(frame_count)
+            points = np.column_stack([frames, values[:, axis]]).astype(np.float32)
+            curve.keyframe_points.foreach_set("co", points.ravel())
+            curve.keyframe_points.foreach_set("interpolation", np.full(frame_count, _LINEAR, dtype=np.int32))
+            if loop:
+                curve.modifiers.new("CYCLES")
+            curve.update()
+    obj.location = locations[0]
+    obj.rotation_euler = rotations[0]
+    return action

@@ -1,0 +1,1 @@
+"""Blender-free pipeline stages: numpy in, numpy out. Nothing here imports bpy."""

@@ -1,0 +1,189 @@
+"""Load a photo: EXIF orientation applied, any Pillow mode to 8-bit sRGB, a working copy sized for the networks.
+
+The full-resolution pixels are decoded only when the texture needs them: Blender can reference most photo files
+directly, and the EXIF rotation is then applied to the UVs instead of the pixels (see `stored_uv_transform`).
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+WORKING_LONG_SIDE = 1024
+# Formats Blender reads itself; any other goes through Pillow and is packed as pixels.
+BLENDER_READABLE_FORMATS = {"JPEG", "PNG", "WEBP", "TIFF", "BMP"}
+BLENDER_READABLE_MODES = {"L", "LA", "RGB", "RGBA", "I;16", "I;16B", "I;16L"}
+_EXIF_ORIENTATION = 0x0112
+_EXIF_IFD = 0x8769
+_EXIF_FOCAL_35MM = 0xA405
+
+
+class PhotoError(ValueError):
+    """A photo that cannot be used, with a message meant for the user."""
+
+
+@dataclass
+class Photo:
+    path: Path
+    width: int  # displayed size, after EXIF orientation
+    height: int
+    working_rgb: np.ndarray  # H×W×3 uint8 sRGB, long side ≤ WORKING_LONG_SIDE
+    working_alpha: np.ndarray | None  # H×W float32 in [0, 1], None when the photo is opaque
+    orientation: int  # EXIF orientation of the stored pixels (1 = as displayed)
+    focal_35mm: float | None  # 35 mm-equivalent focal length from EXIF, when the camera wrote it
+    blender_can_read: bool  # Blender decodes this file format and mode itself
+
+    def texture_from_file(self, max_texture_size):
+        """Whether Blender should read the file itself (EXIF rotation then lives in the UVs)."""
+        return self.blender_can_read and max(self.width, self.height) <= max_texture_size
+
+
+def _open(path):
+    from PIL import Image, UnidentifiedImageError
+
+    path = Path(path)
+    if not path.exists():
+        raise PhotoError(f"Photo not found: {path}")
+    if path.is_dir():
+        raise PhotoError(f"Expected a photo file, got a folder: {path}")
+    if path.stat().st_size == 0:
+        raise PhotoError(f"Photo file is empty: {path}")
+    try:
+        image = Image.open(path)
+    except UnidentifiedImageError:
+        raise PhotoError(f"Not an image Pillow can read: {path}") from None
+    except Image.DecompressionBombError as error:
+        raise PhotoError(f"Photo too large to open safely ({error}): {path}") from None
+    return image
+
+
+def _to_rgb_and_alpha(image):
+    """Any Pillow mode → (uint8 H×W×3 sRGB, float32 alpha or None)."""
+    from PIL import Image
+
+    alpha = None
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        values = np.asarray(image, dtype=np.float32)
+        top = 65535.0 if image.mode.startswith("I;16") or values.max() > 255 else 255.0
+        gray = np.clip(values * (255.0 / top), 0, 255).astype(np.uint8)
+        return np.repeat(gray[..., None], 3, axis=2), None
+    if image.mode == "P" and "transparency" in image.info:
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        rgba = np.asarray(image.convert("RGBA"))
+        rgb, alpha_u8 = rgba[..., :3], rgba[..., 3]
+        if alpha_u8.min() < 255:
+            alpha = alpha_u8.astype(np.float32) / 255.0
+        return np.ascontiguousarray(rgb), alpha
+    if image.mode != "RGB":
+        image = image.convert("RGB")
+    return np.asarray(image), None
+
+
+def _exif_details(image):
+    exif = image.getexif()
+    orientation = int(exif.get(_EXIF_ORIENTATION, 1) or 1)
+    if orientation not in range(1, 9):
+        orientation = 1
+    focal = exif.get_ifd(_EXIF_IFD).get(_EXIF_FOCAL_35MM)
+    focal_35mm = float(focal) if focal else None
+    return orientation, focal_35mm
+
+
+def load_photo(path, working_long_side=WORKING_LONG_SIDE):
+    """Open `path` and decode only a working copy (JPEG draft mode makes a 12 MP photo decode in milliseconds)."""
+    import cv2
+    from PIL import Image, ImageOps
+
+    image = _open(path)
+    try:
+        orientation, focal_35mm = _exif_details(image)
+        stored_w, stored_h = image.size
+        if orientation in (5, 6, 7, 8):
+            width, height = stored_h, stored_w
+        else:
+            width, height = stored_w, stored_h
+        blender_can_read = (
+            image.format in BLENDER_READABLE_FORMATS and image.mode in BLENDER_READABLE_MODES
+        )
+        scale = min(1.0, working_long_side / max(width, height))
+        if image.format == "JPEG" and scale < 1.0:
+            image.draft("RGB", (int(stored_w * scale) + 1, int(stored_h * scale) + 1))
+        try:
+            image.seek(0)  # first frame of an animation
+            image.load()
+        except (OSError, SyntaxError) as error:
+            raise PhotoError(f"Photo is damaged or truncated ({error}): {path}") from None
+        image = ImageOps.exif_transpose(image)
+        rgb, alpha = _to_rgb_and_alpha(image)
+    finally:
+        image.close()
+    work_w = max(1, round(width * scale))
+    work_h = max(1, round(height * scale))
+    if rgb.shape[:2] != (work_h, work_w):
+        rgb = cv2.resize(rgb, (work_w, work_h), interpolation=cv2.INTER_AREA)
+        if alpha is not None:
+            alpha = cv2.resize(alpha, (work_w, work_h), interpolation=cv2.INTER_AREA)
+    return Photo(
+        path=Path(path).resolve(),
+        width=width,
+        height=height,
+        working_rgb=np.ascontiguousarray(rgb),
+        working_alpha=alpha,
+        orientation=orientation,
+        focal_35mm=focal_35mm,
+        blender_can_read=blender_can_read,
+    )
+
+
+def load_texture_pixels(path, max_long_side):
+    """Full-resolution (capped) EXIF-corrected RGBA float32 pixels, for textures Blender cannot read itself."""
+    import cv2
+    from PIL import ImageOps
+
+    image = _open(path)
+    try:
+        image.seek(0)
+        image.load()
+        image = ImageOps.exif_transpose(image)
+        rgb, alpha = _to_rgb_and_alpha(image)
+    finally:
+        image.close()
+    scale = min(1.0, max_long_side / max(rgb.shape[:2]))
+    if scale < 1.0:
+        size = (max(1, round(rgb.shape[1] * scale)), max(1, round(rgb.shape[0] * scale)))
+        rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+        if alpha is not None:
+            alpha = cv2.resize(alpha, size, interpolation=cv2.INTER_AREA)
+    rgba = np.empty(rgb.shape[:2] + (4,), dtype=np.float32)
+    rgba[..., :3] = rgb * (1.0 / 255.0)
+    rgba[..., 3] = 1.0 if alpha is None else alpha
+    return rgba
+
+
+def stored_uv_transform(orientation):
+    """2×3 affine map from displayed UV (u right, v up, in [0, 1]) to the stored, un-rotated file's UV.
+
+    Found by letting Pillow transpose a 2×2 image whose pixels name their stored position, so it agrees with
+    `ImageOps.exif_transpose` by construction for all eight EXIF orientations.
+    """
+    from PIL import Image, ImageOps
+
+    stored = np.zeros((2, 2, 3), dtype=np.uint8)
+    stored[..., 0] = np.array([[0, 1], [0, 1]]) * 255  # stored column
+    stored[..., 1] = np.array([[0, 0], [1, 1]]) * 255  # stored row
+    image = Image.fromarray(stored)
+    exif = image.getexif()
+    exif[_EXIF_ORIENTATION] = orientation
+    image.info["exif"] = exif.tobytes()
+    displayed = np.asarray(ImageOps.exif_transpose(image)).astype(np.float64) / 255.0
+
+    def to_uv(column, row):  # pixel quadrant → corner of the unit square in UV (v up)
+        return np.array([column, 1.0 - row])
+
+    # Corners of the displayed square: (u, v) = (0, 1) top-left, (1, 1) top-right, (0, 0) bottom-left.
+    source = np.array([[0.0, 1.0], [1.0, 1.0], [0.0, 0.0]])
+    target = np.array([to_uv(*displayed[r, c, :2]) for r, c in ((0, 0), (0, 1), (1, 0))])
+    # Solve target = A @ [u, v, 1].
+    design = np.hstack([source, np.ones((3, 1))])
+    return np.linalg.solve(design, target).T

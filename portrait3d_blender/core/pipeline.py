@@ -1,0 +1,146 @@
+"""The whole bpy-free pipeline: photo → analysis (networks, slow, cached) → scene plan (geometry, fast).
+
+`analyse_photo` runs the networks once; `plan_scene` turns an analysis and the user's settings into arrays, so
+changing a setting after creation never runs the networks again. The operator and the CLI both call these.
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import camera_path, geometry, image, segment
+
+
+class Cancelled(Exception):
+    """The user cancelled while the photo was being analysed."""
+
+
+@dataclass
+class Settings:
+    """What the user chooses; mirrors the scene's PropertyGroup and the CLI's options."""
+
+    mesh_resolution: int = 512  # quads on the photo's long side
+    depth_strength: float = 1.0  # 0 = flat photo, 1 = natural relief, more = exaggerated
+    frames: int = 90
+    fps: int = 30
+    orbit_size: float = 0.04  # orbit radius as a share of the distance to the subject
+    engine: str = "CYCLES"  # or "EEVEE"
+    lit: bool = False  # principled shading lit by the scene instead of the photo's own light
+    compute_device: str = "AUTO"  # "AUTO" (GPU when present) or "CPU"
+    render_size: int = 1024  # long side of rendered frames, pixels
+    render_samples: int = 32
+    max_texture_size: int = 8192  # long side of a texture Blender is given as pixels
+
+
+@dataclass
+class Analysis:
+    """Everything the networks tell us about one photo, at the working resolution."""
+
+    photo: image.Photo
+    mask: np.ndarray  # float32 H×W, soft person mask
+    nearness: np.ndarray  # float32 H×W in [0, 1], 1 = nearest
+    face: segment.FaceBox | None  # in working-resolution pixels
+    person_found: bool
+
+    @property
+    def notice(self):
+        """A line for the user when the result is less than they might expect."""
+        if not self.person_found:
+            return "No person found: depth was estimated for the whole image"
+        return ""
+
+
+@dataclass
+class ScenePlan:
+    """Arrays for the Blender layer: mesh, capture camera, focus point and keyframes."""
+
+    mesh: geometry.MeshArrays
+    intrinsics: geometry.Intrinsics
+    capture_location: np.ndarray
+    focus_distance: float
+    camera_locations: np.ndarray  # (frames, 3)
+    camera_rotations: np.ndarray  # (frames, 3) XYZ Euler
+    uv_transform: np.ndarray = field(repr=False)
+
+
+def analyse_photo(path, compute_device="AUTO", weights_path=None, progress=None, cancel=None):
+    """Load, segment and estimate depth. `progress(share, text)` reports; `cancel()` → True stops early."""
+    from . import depth
+
+    def step(share, text):
+        if cancel is not None and cancel():
+            raise Cancelled()
+        if progress is not None:
+            progress(share, text)
+
+    step(0.0, "Loading photo")
+    photo = image.load_photo(path)
+    step(0.2, "Finding the person")
+    rgb = photo.working_rgb
+    mask = segment.person_mask(rgb)
+    if photo.working_alpha is not None:
+        mask = np.minimum(mask, photo.working_alpha)  # a cut-out's transparent pixels are never the person
+    person_found = segment.has_person(mask)
+    face = segment.largest_face(rgb) if person_found else None
+    step(0.4, "Estimating depth")
+    device = depth.pick_torch_device(compute_device)
+    nearness = depth.estimate_nearness(rgb, mask, weights_path, device)
+    step(1.0, "Depth ready")
+    return Analysis(photo=photo, mask=mask, nearness=nearness, face=face, person_found=person_found)
+
+
+def focus_pixel(analysis):
+    """Where the camera aims, in working pixels: the face, else the person's centre, else the image centre."""
+    if analysis.face is not None:
+        return analysis.face.center_x, analysis.face.center_y
+    rows, columns = analysis.mask.shape
+    if analysis.person_found:
+        person_rows, person_columns = np.nonzero(analysis.mask > 0.5)
+        return float(np.median(person_columns)) + 0.5, float(np.median(person_rows)) + 0.5
+    return columns / 2.0, rows / 2.0
+
+
+def plan_scene(analysis, settings):
+    """Geometry and camera path for `analysis` under `settings`; fast, and free of networks and Blender."""
+    photo = analysis.photo
+    intrinsics = geometry.Intrinsics.from_focal_35mm(photo.width, photo.height, photo.focal_35mm)
+    work_rows, work_columns = analysis.nearness.shape
+    to_photo = photo.width / work_columns
+    focus_x, focus_y = (value * to_photo for value in focus_pixel(analysis))
+
+    # Real-world scale from the face's size when there is one; otherwise the subject stands 1.5 m away.
+    if analysis.face is not None:
+        focus_distance = intrinsics.focal_px * geometry.FACE_WIDTH_M / (analysis.face.width * to_photo)
+    else:
+        focus_distance = 1.5
+    focus_nearness = float(
+        geometry.sample_at_pixels(analysis.nearness, intrinsics, np.array([[focus_x]]), np.array([[focus_y]]))[0, 0]
+    )
+    relative_depth = geometry.depth_from_nearness(analysis.nearness, 1.0, settings.depth_strength)
+    focus_relative = float(geometry.depth_from_nearness(np.float32(focus_nearness), 1.0, settings.depth_strength))
+    depth_map = relative_depth * (focus_distance / focus_relative)
+
+    # The focus point is the world origin; the capture camera sits on its ray, `focus_distance` back.
+    focus_ray = geometry.camera_rays(intrinsics, np.array(focus_x), np.array(focus_y))
+    capture_location = -focus_ray * focus_distance
+    uv_transform = image.stored_uv_transform(photo.orientation)
+    mesh = geometry.build_grid_mesh(
+        depth_map,
+        intrinsics,
+        capture_location,
+        settings.mesh_resolution,
+        uv_transform=uv_transform if photo.texture_from_file(settings.max_texture_size) else None,
+    )
+    locations, rotations = camera_path.orbit(
+        capture_location, np.zeros(3), settings.orbit_size * focus_distance, settings.frames
+    )
+    return ScenePlan(
+        mesh=mesh,
+        intrinsics=intrinsics,
+        capture_location=capture_location,
+        focus_distance=focus_distance,
+        camera_locations=locations,
+        camera_rotations=rotations,
+        uv_transform=uv_transform,
+    )

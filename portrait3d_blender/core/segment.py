@@ -1,0 +1,70 @@
+"""Person mask and face box with MediaPipe (the models ship inside the mediapipe 0.10.21 wheel)."""
+
+import functools
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+# Below this share of the image, a mask is noise rather than a person.
+MIN_PERSON_AREA = 0.005
+_lock = threading.Lock()  # MediaPipe graphs are not re-entrant
+
+
+@functools.lru_cache(maxsize=None)
+def _selfie_segmenter():
+    from mediapipe.python.solutions.selfie_segmentation import SelfieSegmentation
+
+    return SelfieSegmentation(model_selection=0)
+
+
+@functools.lru_cache(maxsize=None)
+def _face_detector():
+    from mediapipe.python.solutions.face_detection import FaceDetection
+
+    # The full-range model finds faces from selfie distance to a few metres away.
+    return FaceDetection(model_selection=1, min_detection_confidence=0.5)
+
+
+def person_mask(rgb):
+    """Soft person mask (float32 H×W in [0, 1]) at the resolution of `rgb` (uint8 H×W×3)."""
+    with _lock:
+        result = _selfie_segmenter().process(np.ascontiguousarray(rgb))
+    if result.segmentation_mask is None:
+        return np.zeros(rgb.shape[:2], dtype=np.float32)
+    return np.clip(result.segmentation_mask, 0.0, 1.0).astype(np.float32, copy=False)
+
+
+def has_person(mask):
+    return float((mask > 0.5).mean()) >= MIN_PERSON_AREA
+
+
+@dataclass
+class FaceBox:
+    """The most confident face, in displayed pixel coordinates of the image it was found in."""
+
+    center_x: float
+    center_y: float
+    width: float
+    height: float
+    score: float
+
+
+def largest_face(rgb):
+    """The biggest detected face in `rgb` (uint8 H×W×3), or None."""
+    height, width = rgb.shape[:2]
+    with _lock:
+        result = _face_detector().process(np.ascontiguousarray(rgb))
+    faces = []
+    for detection in result.detections or ():
+        box = detection.location_data.relative_bounding_box
+        faces.append(
+            FaceBox(
+                center_x=(box.xmin + box.width / 2) * width,
+                center_y=(box.ymin + box.height / 2) * height,
+                width=box.width * width,
+                height=box.height * height,
+                score=float(detection.score[0]),
+            )
+        )
+    return max(faces, key=lambda face: face.width * face.height, default=None)

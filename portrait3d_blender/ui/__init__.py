@@ -1,0 +1,1 @@
+"""Operators, panels, settings and preferences: thin, calling into `blender.scene` and `core.pipeline`."""

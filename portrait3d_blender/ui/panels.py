@@ -1,0 +1,38 @@
+"""The "Portrait 3D" tab in the 3D Viewport's sidebar."""
+
+import bpy
+
+
+class PORTRAIT3D_PT_main(bpy.types.Panel):
+    bl_label = "Portrait 3D"
+    bl_idname = "PORTRAIT3D_PT_main"
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = "Portrait 3D"
+
+    def draw(self, context):
+        layout = self.layout
+        settings = context.scene.portrait3d
+        layout.use_property_split = True
+        layout.use_property_decorate = False
+
+        column = layout.column(heading="Mesh")
+        column.prop(settings, "mesh_resolution", text="Resolution")
+        column.prop(settings, "depth_strength")
+        column = layout.column(heading="Camera")
+        column.prop(settings, "frames")
+        column.prop(settings, "fps")
+        column.prop(settings, "orbit_size")
+        layout.operator("portrait3d.create_3d_photo", icon="IMAGE_DATA")
+
+        layout.separator()
+        column = layout.column(heading="Render")
+        column.prop(settings, "engine")
+        column.prop(settings, "lit")
+        column.prop(settings, "render_size")
+        column.prop(settings, "output_path")
+        column.prop(settings, "overwrite")
+        layout.operator("portrait3d.render_animation", icon="RENDER_ANIMATION")
+
+
+CLASSES = (PORTRAIT3D_PT_main,)

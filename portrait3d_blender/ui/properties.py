@@ -1,0 +1,79 @@
+"""The scene's Portrait 3D settings (a PropertyGroup) and their conversion to `core.pipeline.Settings`."""
+
+import bpy
+
+from ..core.pipeline import Settings
+
+_DEFAULTS = Settings()
+
+
+class PORTRAIT3D_PG_settings(bpy.types.PropertyGroup):
+    mesh_resolution: bpy.props.IntProperty(
+        name="Mesh Resolution",
+        description="Quads along the photo's long side",
+        default=_DEFAULTS.mesh_resolution,
+        min=8,
+        soft_max=1024,
+        max=4096,
+    )
+    depth_strength: bpy.props.FloatProperty(
+        name="Depth Strength",
+        description="0 is a flat photo, 1 a natural relief, more exaggerates it",
+        default=_DEFAULTS.depth_strength,
+        min=0.0,
+        soft_max=3.0,
+    )
+    frames: bpy.props.IntProperty(
+        name="Frames", description="Length of the camera loop", default=_DEFAULTS.frames, min=2, soft_max=600
+    )
+    fps: bpy.props.IntProperty(name="Frame Rate", default=_DEFAULTS.fps, min=1, max=120)
+    orbit_size: bpy.props.FloatProperty(
+        name="Orbit Size",
+        description="Radius of the camera's circle, relative to the distance to the subject",
+        default=_DEFAULTS.orbit_size,
+        min=0.0,
+        soft_max=0.2,
+        subtype="FACTOR",
+    )
+    engine: bpy.props.EnumProperty(
+        name="Engine",
+        items=(
+            ("EEVEE", "Eevee", "Fast GPU rasteriser"),
+            ("CYCLES", "Cycles", "Path tracer; uses a GPU when one is available"),
+        ),
+        default=_DEFAULTS.engine,
+    )
+    lit: bpy.props.BoolProperty(
+        name="Lit by Scene",
+        description="Shade the photo with the scene's lights instead of showing its colours unchanged",
+        default=_DEFAULTS.lit,
+    )
+    render_size: bpy.props.IntProperty(
+        name="Render Size", description="Long side of the rendered frames in pixels", default=_DEFAULTS.render_size, min=16, max=8192
+    )
+    output_path: bpy.props.StringProperty(
+        name="Output",
+        description="Video file to render; empty: beside the photo, named after it",
+        subtype="FILE_PATH",
+        default="",
+    )
+    overwrite: bpy.props.BoolProperty(
+        name="Overwrite", description="Replace an existing video of the same name", default=False
+    )
+
+
+def core_settings(properties, compute_device):
+    return Settings(
+        mesh_resolution=properties.mesh_resolution,
+        depth_strength=properties.depth_strength,
+        frames=properties.frames,
+        fps=properties.fps,
+        orbit_size=properties.orbit_size,
+        engine=properties.engine,
+        lit=properties.lit,
+        render_size=properties.render_size,
+        compute_device=compute_device,
+    )
+
+
+CLASSES = (PORTRAIT3D_PG_settings,)
