@@ -33,7 +33,9 @@ BLENDER_BUNDLED = (
 )
 
 # Modules that must come from the extension's wheels, installed into the user folder.
-FROM_WHEELS = ("torch", "mediapipe", "cv2", "PIL", "matplotlib", "google.protobuf")
+FROM_WHEELS = (
+    "torch", "mediapipe", "mediapipe.python.solutions.pose", "cv2", "PIL", "matplotlib", "google.protobuf",
+)
 
 IN_BLENDER = r'''
 import json, os, sys, time
@@ -53,6 +55,8 @@ try:
     ))
     result["install_seconds"] = time.monotonic() - started
     result["enabled_addons"] = [addon.module for addon in prefs.addons]
+    addon = prefs.addons.get(os.environ["P3D_ADDON_MODULE"])
+    result["addon_preferences"] = type(addon.preferences).__name__ if addon and addon.preferences else None
 
     import numpy
     result["module_files"] = {"numpy": numpy.__file__}
@@ -155,9 +159,13 @@ def test_built_extension_installs_and_makes_a_3d_photo(tmp_path):
     script = tmp_path / "in_blender.py"
     script.write_text(IN_BLENDER)
 
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
+    # A fresh user: own home (matplotlib's font cache, thumbnails...) and Blender user folder.
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTHON", "XDG_", "MPL"))}
+    (tmp_path / "home").mkdir()
     env.update(
+        HOME=str(tmp_path / "home"),
         BLENDER_USER_RESOURCES=str(user_resources),
+        P3D_ADDON_MODULE=ADDON_MODULE,
         P3D_BLENDER_PYTHON=str(blender_python),
         P3D_ZIP=str(archive),
         P3D_PHOTO=str(_astronaut_photo()),
@@ -179,6 +187,7 @@ def test_built_extension_installs_and_makes_a_3d_photo(tmp_path):
     # Installed and enabled, with its wheels in the user folder's site-packages.
     assert result["install_result"] == ["FINISHED"], log
     assert ADDON_MODULE in result["enabled_addons"], f"{result['enabled_addons']}\n{log}"
+    assert result["addon_preferences"], "the add-on's preferences are not registered under its extension module"
     extension_dir = Path(result["repos"]["user_default"]) / "portrait3d_blender"
     assert extension_dir.is_relative_to(user_resources), extension_dir
     assert (extension_dir / "__init__.py").is_file()

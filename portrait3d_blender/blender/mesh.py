@@ -7,19 +7,23 @@ UV_MAP_NAME = "Photo"
 
 
 def write_mesh(mesh, arrays):
-    """Fill an empty `mesh` with `arrays` (core.geometry.MeshArrays): vertices, quads and projected UVs."""
+    """Fill an empty `mesh` with `arrays` (core.geometry.MeshArrays): vertices, quads and projected UVs.
+
+    Writing the generic attributes (`position`, `.corner_vert`, a FLOAT2 corner UV map) is several times faster
+    than the legacy `vertices`/`loops` collections; Blender then derives the edges so the mesh is editable.
+    """
     corners = arrays.quads.shape[1]
     quad_count = len(arrays.quads)
-    mesh.vertices.add(len(arrays.vertices))
-    mesh.vertices.foreach_set("co", arrays.vertices.ravel())
     corner_vertices = np.ascontiguousarray(arrays.quads.ravel(), dtype=np.int32)
+    mesh.vertices.add(len(arrays.vertices))
     mesh.loops.add(len(corner_vertices))
-    mesh.loops.foreach_set("vertex_index", corner_vertices)
     mesh.polygons.add(quad_count)
+    mesh.attributes["position"].data.foreach_set("vector", np.ascontiguousarray(arrays.vertices).ravel())
+    mesh.attributes[".corner_vert"].data.foreach_set("value", corner_vertices)
     mesh.polygons.foreach_set("loop_start", np.arange(0, quad_count * corners, corners, dtype=np.int32))
-    uv_layer = mesh.uv_layers.new(name=UV_MAP_NAME)
-    uv_layer.data.foreach_set("uv", np.ascontiguousarray(arrays.uvs[corner_vertices], dtype=np.float32).ravel())
-    mesh.update()
+    uv_map = mesh.attributes.new(UV_MAP_NAME, "FLOAT2", "CORNER")
+    uv_map.data.foreach_set("vector", np.ascontiguousarray(arrays.uvs[corner_vertices], dtype=np.float32).ravel())
+    mesh.update(calc_edges=True)
     return mesh
 
 

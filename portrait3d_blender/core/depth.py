@@ -112,13 +112,22 @@ def predict_disparity(rgb, mask, weights_path=None, device="cpu"):
 
 
 def _extend_into(values, source, sigma):
-    """Fill pixels outside `source` (bool) with a blur of the values inside it (normalised convolution)."""
+    """Fill pixels outside `source` (bool) with a blur of the values inside it (normalised convolution).
+
+    The fill is smooth by construction, so it is computed at a quarter of the resolution and upsampled.
+    """
     import cv2
 
-    weights = source.astype(np.float32)
-    blurred_values = cv2.GaussianBlur(values * weights, (0, 0), sigma)
-    blurred_weights = cv2.GaussianBlur(weights, (0, 0), sigma)
-    filled = np.where(blurred_weights > 1e-4, blurred_values / np.maximum(blurred_weights, 1e-4), values)
+    height, width = values.shape
+    shrink = 4 if min(height, width) >= 64 else 1
+    small_size = (max(1, width // shrink), max(1, height // shrink))
+    weights = cv2.resize(source.astype(np.float32), small_size, interpolation=cv2.INTER_AREA)
+    weighted = cv2.resize(values * source, small_size, interpolation=cv2.INTER_AREA)
+    blurred_values = cv2.GaussianBlur(weighted, (0, 0), sigma / shrink)
+    blurred_weights = cv2.GaussianBlur(weights, (0, 0), sigma / shrink)
+    filled = blurred_values / np.maximum(blurred_weights, 1e-6)
+    filled = np.where(blurred_weights > 1e-4, filled, values.mean(dtype=np.float64)).astype(np.float32)
+    filled = cv2.resize(filled, (width, height), interpolation=cv2.INTER_LINEAR)
     return np.where(source, values, filled)
 
 
@@ -145,8 +154,11 @@ def sharpen_depth_edges(disparity, mask):
 
 
 def normalise_nearness(disparity, low_percentile=0.5, high_percentile=99.9):
-    """Map disparity to nearness in [0, 1] (1 = nearest), robust to a few outlier pixels."""
-    low, high = np.percentile(disparity, (low_percentile, high_percentile))
+    """Map disparity to nearness in [0, 1] (1 = nearest), robust to a few outlier pixels.
+
+    The percentiles come from every fourth pixel each way: the same values to a fraction of a level, 16× faster.
+    """
+    low, high = np.percentile(disparity[::4, ::4], (low_percentile, high_percentile))
     if high - low < 1e-6:
         return np.full(disparity.shape, 0.5, dtype=np.float32)
     return np.clip((disparity - low) / (high - low), 0.0, 1.0).astype(np.float32)

@@ -81,8 +81,10 @@ def analyse_photo(path, compute_device="AUTO", weights_path=None, progress=None,
     mask = segment.person_mask(rgb)
     if photo.working_alpha is not None:
         mask = np.minimum(mask, photo.working_alpha)  # a cut-out's transparent pixels are never the person
-    person_found = segment.has_person(mask)
-    face = segment.largest_face(rgb) if person_found else None
+    face = segment.largest_face(rgb)
+    person_found = segment.has_person(mask) and (face is not None or segment.body_detected(rgb))
+    if not person_found:
+        mask = np.zeros_like(mask)  # the segmenter's guess on a person-less photo would only mislead depth
     step(0.4, "Estimating depth")
     device = depth.pick_torch_device(compute_device)
     nearness = depth.estimate_nearness(rgb, mask, weights_path, device)

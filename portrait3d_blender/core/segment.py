@@ -1,6 +1,9 @@
 """Person mask and face box with MediaPipe (the models ship inside the mediapipe 0.10.21 wheel)."""
 
+import contextlib
 import functools
+import os
+import sys
 import threading
 from dataclasses import dataclass
 
@@ -11,11 +14,33 @@ MIN_PERSON_AREA = 0.005
 _lock = threading.Lock()  # MediaPipe graphs are not re-entrant
 
 
+@contextlib.contextmanager
+def _native_stderr_silenced():
+    """MediaPipe's C++ start-up chatter goes straight to file descriptor 2; keep it off the user's terminal."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _started(graph):
+    """Run a graph once on a blank image so its start-up happens (quietly) now, not on the user's photo."""
+    with _native_stderr_silenced():
+        graph.process(np.zeros((64, 64, 3), dtype=np.uint8))
+    return graph
+
+
 @functools.lru_cache(maxsize=None)
 def _selfie_segmenter():
     from mediapipe.python.solutions.selfie_segmentation import SelfieSegmentation
 
-    return SelfieSegmentation(model_selection=0)
+    with _native_stderr_silenced():
+        return _started(SelfieSegmentation(model_selection=0))
 
 
 @functools.lru_cache(maxsize=None)
@@ -23,7 +48,17 @@ def _face_detector():
     from mediapipe.python.solutions.face_detection import FaceDetection
 
     # The full-range model finds faces from selfie distance to a few metres away.
-    return FaceDetection(model_selection=1, min_detection_confidence=0.5)
+    with _native_stderr_silenced():
+        return _started(FaceDetection(model_selection=1, min_detection_confidence=0.5))
+
+
+@functools.lru_cache(maxsize=None)
+def _pose_detector():
+    from mediapipe.python.solutions.pose import Pose
+
+    # Complexity 1 is the pose model the wheel ships; 0 and 2 would be downloaded, which we never do.
+    with _native_stderr_silenced():
+        return _started(Pose(static_image_mode=True, model_complexity=1))
 
 
 def person_mask(rgb):
@@ -37,6 +72,16 @@ def person_mask(rgb):
 
 def has_person(mask):
     return float((mask > 0.5).mean()) >= MIN_PERSON_AREA
+
+
+def body_detected(rgb):
+    """Whether MediaPipe Pose finds a body: a person seen from behind or too small for the face detector.
+
+    The selfie segmenter alone also paints cats and coffee cups as people, so a mask needs this or a face.
+    """
+    with _lock:
+        result = _pose_detector().process(np.ascontiguousarray(rgb))
+    return result.pose_landmarks is not None
 
 
 @dataclass

@@ -1,0 +1,119 @@
+"""The Blender layer on a real photo: mesh, UVs, material, camera, render settings, and a real render."""
+
+import hashlib
+
+import numpy as np
+import pytest
+
+bpy = pytest.importorskip("bpy")
+
+from portrait3d_blender.blender import mesh as blender_mesh  # noqa: E402
+from portrait3d_blender.blender import scene as blender_scene  # noqa: E402
+from portrait3d_blender.core import pipeline  # noqa: E402
+from tests.conftest import ASTRONAUT  # noqa: E402
+
+
+def _project_through_camera(scene, camera, points):
+    """World points → render pixel coordinates (x right, y down) with the camera's real projection."""
+    depsgraph = bpy.context.evaluated_depsgraph_get()
+    render = scene.render
+    projection = np.array(camera.calc_matrix_camera(depsgraph, x=render.resolution_x, y=render.resolution_y))
+    view = np.array(camera.matrix_world.inverted())
+    homogeneous = np.column_stack([points, np.ones(len(points))]) @ (projection @ view).T
+    ndc = homogeneous[:, :2] / homogeneous[:, 3:4]
+    return np.column_stack(
+        [(ndc[:, 0] + 1) / 2 * render.resolution_x, (1 - ndc[:, 1]) / 2 * render.resolution_y]
+    )
+
+
+def _build(scene, analysis, **overrides):
+    settings = pipeline.Settings(**overrides)
+    return blender_scene.build_3d_photo(scene, analysis, pipeline.plan_scene(analysis, settings), settings)
+
+
+def test_mesh_reprojects_through_the_blender_camera_onto_its_uvs(empty_scene, astronaut_analysis):
+    collection, photo, camera, _ = _build(
+        empty_scene, astronaut_analysis, orbit_size=0.0, render_size=512, mesh_resolution=256
+    )
+    empty_scene.frame_set(1)
+    vertices = blender_mesh.read_vertices(photo.data) @ np.array(photo.matrix_world)[:3, :3].T
+    uvs, vertex_of_corner = blender_mesh.read_corner_uvs(photo.data)
+    pixels = _project_through_camera(empty_scene, camera, vertices[vertex_of_corner])
+    uv_pixels = np.column_stack([uvs[:, 0] * 512, (1 - uvs[:, 1]) * 512])
+    assert np.abs(pixels - uv_pixels).max() < 0.5
+    assert len(photo.data.vertices) == 257 * 257 and len(photo.data.polygons) == 256 * 256
+    depth_along_view = vertices[:, 1] - camera.location.y
+    assert depth_along_view.max() / depth_along_view.min() > 1.3  # displaced, not a flat card
+
+
+def test_scene_contents(empty_scene, astronaut_analysis):
+    before = hashlib.sha256(ASTRONAUT.read_bytes()).hexdigest()
+    collection, photo, camera, device = _build(empty_scene, astronaut_analysis, frames=12)
+    assert collection.name in empty_scene.collection.children
+    assert set(collection.objects) == {photo, camera}
+    assert empty_scene.camera == camera
+    material = photo.active_material
+    textures = [node for node in material.node_tree.nodes if node.type == "TEX_IMAGE"]
+    assert len(textures) == 1 and textures[0].image.packed_file is not None
+    assert tuple(textures[0].image.size) == (512, 512)
+    assert any(node.type == "EMISSION" for node in material.node_tree.nodes)
+    assert (empty_scene.render.resolution_x, empty_scene.render.resolution_y) == (1024, 1024)
+    assert (empty_scene.frame_start, empty_scene.frame_end) == (1, 12)
+    assert device.startswith("Cycles on")
+    assert hashlib.sha256(ASTRONAUT.read_bytes()).hexdigest() == before  # the user's photo is untouched
+
+
+def test_camera_loop_is_seamless(empty_scene, astronaut_analysis):
+    _, _, camera, _ = _build(empty_scene, astronaut_analysis, frames=10)
+
+    def pose_at(frame):
+        empty_scene.frame_set(frame)
+        return np.array(camera.matrix_world)
+
+    first, second = pose_at(1), pose_at(2)
+    assert not np.allclose(first, second)
+    np.testing.assert_allclose(pose_at(11), first, atol=1e-5)  # one frame past the end is the start again
+    np.testing.assert_allclose(pose_at(12), second, atol=1e-5)
+
+
+def test_lit_material_uses_principled(empty_scene, astronaut_analysis):
+    _, photo, _, _ = _build(empty_scene, astronaut_analysis, lit=True, engine="EEVEE")
+    assert any(node.type == "BSDF_PRINCIPLED" for node in photo.active_material.node_tree.nodes)
+    assert empty_scene.render.engine == "BLENDER_EEVEE"
+
+
+def test_exif_rotated_photo_is_textured_upright(empty_scene, tmp_path):
+    """Blender ignores EXIF orientation; the UVs carry it, so the capture view still shows the upright photo."""
+    from PIL import Image
+
+    upright = np.zeros((60, 40, 3), dtype=np.uint8)
+    upright[:20] = (255, 0, 0)  # red top third in the displayed photo
+    stored = Image.fromarray(upright).transpose(Image.Transpose.ROTATE_90)  # what a camera writes...
+    exif = stored.getexif()
+    exif[0x0112] = 6  # ...with "rotate 90° clockwise to display"
+    path = tmp_path / "rotated.jpg"
+    stored.save(path, exif=exif, quality=95)
+    analysis = pipeline.analyse_photo(path, compute_device="CPU")
+    _, photo, _, _ = _build(empty_scene, analysis, mesh_resolution=30)
+    image = photo.active_material.node_tree.nodes["Image Texture"].image
+    assert tuple(image.size) == (60, 40)  # the stored, un-rotated file
+    pixels = np.array(image.pixels[:]).reshape(40, 60, 4)[::-1]  # top row first
+    uvs, vertex_of_corner = blender_mesh.read_corner_uvs(photo.data)
+    vertices = blender_mesh.read_vertices(photo.data)[vertex_of_corner]
+    top = vertices[:, 2] > np.percentile(vertices[:, 2], 90)  # corners at the top of the displayed photo
+    columns = np.clip((uvs[top, 0] * 60).astype(int), 0, 59)
+    rows = np.clip(((1 - uvs[top, 1]) * 40).astype(int), 0, 39)
+    assert pixels[rows, columns, 0].mean() > 0.8 and pixels[rows, columns, 2].mean() < 0.2
+
+
+@pytest.mark.slow
+def test_capture_view_render_reproduces_the_photo(empty_scene, astronaut_analysis, tmp_path):
+    _build(empty_scene, astronaut_analysis, orbit_size=0.0, render_size=128, render_samples=4)
+    empty_scene.render.image_settings.file_format = "PNG"
+    empty_scene.render.filepath = str(tmp_path / "capture.png")
+    bpy.ops.render.render(write_still=True)
+    from PIL import Image
+
+    rendered = np.asarray(Image.open(tmp_path / "capture.png").convert("RGB"), dtype=np.float32)
+    expected = np.asarray(Image.open(ASTRONAUT).convert("RGB").resize((128, 128), Image.BOX), dtype=np.float32)
+    assert np.abs(rendered - expected).mean() < 6.0  # out of 255: the same picture, bar resampling

@@ -1,0 +1,49 @@
+import numpy as np
+
+from portrait3d_blender.core import image, segment
+from tests.conftest import ASTRONAUT, CAMERAMAN, COFFEE, GRACE_HOPPER
+
+
+def test_astronaut_mask_covers_the_person_not_the_background():
+    rgb = image.load_photo(ASTRONAUT).working_rgb
+    mask = segment.person_mask(rgb)
+    assert mask.shape == rgb.shape[:2] and mask.dtype == np.float32
+    assert 0.0 <= mask.min() and mask.max() <= 1.0
+    assert mask[120, 220] > 0.9  # her face
+    assert mask[300, 200] > 0.9  # the orange suit
+    assert mask[60, 470] < 0.1  # the shuttle model behind her
+    assert segment.has_person(mask)
+
+
+def test_face_box_is_on_the_face():
+    face = segment.largest_face(image.load_photo(GRACE_HOPPER).working_rgb)
+    assert face is not None and face.score > 0.5
+    assert 220 < face.center_x < 330 and 130 < face.center_y < 260
+    assert 70 < face.width < 220
+
+
+def test_grayscale_photo_of_a_person():
+    mask = segment.person_mask(image.load_photo(CAMERAMAN).working_rgb)
+    assert segment.has_person(mask)
+    assert mask[150, 250] > 0.5  # the cameraman's head
+
+
+def test_photo_without_a_person():
+    rgb = image.load_photo(COFFEE).working_rgb
+    assert segment.largest_face(rgb) is None
+    assert not segment.body_detected(rgb)
+
+
+def test_people_are_detected_as_bodies():
+    for path in (ASTRONAUT, CAMERAMAN, GRACE_HOPPER):
+        assert segment.body_detected(image.load_photo(path).working_rgb), path.name
+
+
+def test_analysis_of_a_photo_without_a_person_says_so():
+    from portrait3d_blender.core import pipeline
+
+    analysis = pipeline.analyse_photo(COFFEE, compute_device="CPU")
+    assert not analysis.person_found and analysis.face is None
+    assert analysis.mask.max() == 0.0
+    assert "No person" in analysis.notice
+    assert analysis.nearness.shape == analysis.photo.working_rgb.shape[:2]

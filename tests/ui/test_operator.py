@@ -1,0 +1,76 @@
+"""The operator as a user runs it: scene built, errors leave everything as it was, one undo step."""
+
+import pytest
+
+bpy = pytest.importorskip("bpy")
+
+from tests.conftest import ASTRONAUT  # noqa: E402
+
+
+def _snapshot():
+    return {
+        "objects": sorted(obj.name for obj in bpy.data.objects),
+        "meshes": sorted(mesh.name for mesh in bpy.data.meshes),
+        "images": sorted(image.name for image in bpy.data.images),
+        "materials": sorted(material.name for material in bpy.data.materials),
+        "collections": sorted(collection.name for collection in bpy.data.collections),
+        "camera": bpy.context.scene.camera.name if bpy.context.scene.camera else None,
+    }
+
+
+def _user_scene():
+    """Something of the user's that must survive: an object, a material and an active camera."""
+    bpy.ops.mesh.primitive_cube_add()
+    cube = bpy.context.active_object
+    cube.name = "User Cube"
+    cube.data.materials.append(bpy.data.materials.new("User Material"))
+    camera = bpy.data.objects.new("User Camera", bpy.data.cameras.new("User Camera"))
+    bpy.context.scene.collection.objects.link(camera)
+    bpy.context.scene.camera = camera
+
+
+def test_operator_builds_a_3d_photo_collection(empty_scene):
+    _user_scene()
+    before = _snapshot()
+    empty_scene.portrait3d.mesh_resolution = 64
+    assert bpy.ops.portrait3d.create_3d_photo(filepath=str(ASTRONAUT)) == {"FINISHED"}
+    new_collections = set(_snapshot()["collections"]) - set(before["collections"])
+    assert new_collections == {"3D Photo astronaut"}
+    collection = bpy.data.collections["3D Photo astronaut"]
+    mesh_objects = [obj for obj in collection.objects if obj.type == "MESH"]
+    assert len(mesh_objects) == 1 and len(mesh_objects[0].data.vertices) == 65 * 65
+    assert empty_scene.camera.name.startswith("3D Photo astronaut")
+    # The user's things are untouched.
+    assert bpy.data.objects["User Cube"].active_material.name == "User Material"
+    # Running it again adds a second 3D photo and renames nothing.
+    assert bpy.ops.portrait3d.create_3d_photo(filepath=str(ASTRONAUT)) == {"FINISHED"}
+    assert {"3D Photo astronaut", "3D Photo astronaut.001"} <= set(_snapshot()["collections"])
+    assert "User Cube" in bpy.data.objects
+
+
+@pytest.mark.parametrize("bad_path", ["does-not-exist.jpg", "", "folder"])
+def test_failure_leaves_the_scene_exactly_as_it_was(empty_scene, tmp_path, bad_path):
+    _user_scene()
+    before = _snapshot()
+    if bad_path == "folder":
+        bad_path = str(tmp_path)
+    elif bad_path:
+        bad_path = str(tmp_path / bad_path)
+    with pytest.raises(RuntimeError, match="Error"):
+        bpy.ops.portrait3d.create_3d_photo(filepath=bad_path)
+    assert _snapshot() == before
+
+
+def test_undo_removes_the_3d_photo_in_one_step(empty_scene):
+    """Background Blender skips operators' undo pushes, so the test pushes where the UI would."""
+    assert {"REGISTER", "UNDO"} <= bpy.types.PORTRAIT3D_OT_create_3d_photo.bl_options
+    _user_scene()
+    bpy.ops.ed.undo_push(message="file loaded")
+    bpy.ops.ed.undo_push(message="user's work")
+    before = _snapshot()
+    empty_scene.portrait3d.mesh_resolution = 32
+    bpy.ops.portrait3d.create_3d_photo(filepath=str(ASTRONAUT))
+    bpy.ops.ed.undo_push(message="Create 3D Photo")
+    assert _snapshot() != before
+    bpy.ops.ed.undo()
+    assert _snapshot() == before
