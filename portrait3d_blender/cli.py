@@ -1,19 +1,17 @@
 """Command line: the same pipeline as the operator, for scripts and batch work.
 
-    python -m portrait3d_blender depth PHOTO -o DEPTH.png
-    python -m portrait3d_blender make PHOTO -o OUT.mp4 [--frames N] [--width PX] [--engine cycles|eevee] [--blend F]
+    python -m portrait3d_blender depth PHOTO -o DEPTH.png [--8bit] [--overwrite]
+    python -m portrait3d_blender make PHOTO -o OUT.mp4|OUT.webm|OUT.gif|FOLDER/ [--preset preview|final]
+        [--frames N] [--width PX] [--engine cycles|eevee] [--depth-maps] [--blend F] [--overwrite]
 """
 
 import argparse
-import contextlib
-import os
 import sys
-import uuid
 from pathlib import Path
 
 import numpy as np
 
-from .core import pipeline
+from .core import output_files, pipeline
 
 
 class CommandError(Exception):
@@ -29,100 +27,126 @@ def _parser():
     depth = commands.add_parser("depth", help="write a 16-bit depth map (white = near) of the photo's size")
     depth.add_argument("photo", type=Path)
     depth.add_argument("-o", "--output", type=Path, required=True, help="PNG file to write")
+    depth.add_argument("--8bit", dest="eight_bit", action="store_true", help="8-bit PNG instead of 16-bit")
+    depth.add_argument("--overwrite", action="store_true", help="replace an existing output")
 
     make = commands.add_parser("make", help="build the 3D photo and render its camera loop to a video")
     make.add_argument("photo", type=Path)
-    make.add_argument("-o", "--output", type=Path, required=True, help="MP4 video to write")
+    make.add_argument(
+        "-o", "--output", required=True,
+        help="what to render, by its suffix: .mp4 (H.264), .webm (VP9), .gif, or a folder/ of PNG frames",
+    )
+    make.add_argument(
+        "--preset", choices=tuple(output_files.PRESETS),
+        help="preview: small and fast (384 px, 4 samples); final: the photo's resolution, 64 samples. "
+        "--width, --samples and --mesh-resolution override it",
+    )
+    make.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    make.add_argument(
+        "--depth-maps", action="store_true",
+        help="also write OUTPUT_depth.png (8-bit, white = near) and OUTPUT_mask.png beside the output",
+    )
     make.add_argument("--frames", type=int, default=pipeline.Settings.frames)
     make.add_argument("--fps", type=int, default=pipeline.Settings.fps)
     make.add_argument("--width", type=int, help="video width in pixels (default: 1024 on the long side)")
     make.add_argument("--engine", choices=("cycles", "eevee"), default="cycles")
-    make.add_argument("--samples", type=int, default=pipeline.Settings.render_samples)
-    make.add_argument("--mesh-resolution", type=int, default=pipeline.Settings.mesh_resolution)
+    make.add_argument("--samples", type=int)
+    make.add_argument("--mesh-resolution", type=int)
     make.add_argument("--depth-strength", type=float, default=pipeline.Settings.depth_strength)
     make.add_argument("--orbit-size", type=float, default=pipeline.Settings.orbit_size)
     make.add_argument("--blend", type=Path, help="also save the scene as this .blend for refinement")
     return parser
 
 
-def _check_output(photo, output, suffixes):
-    if output.suffix.lower() not in suffixes:
+def _check_output(photo, output, suffixes=None, overwrite=False):
+    """One-line CommandError unless `output` may be written; `suffixes` limit a single file, None: a render."""
+    output = Path(output)
+    if suffixes is not None and output.suffix.lower() not in suffixes:
         raise CommandError(f"Output must end in {' or '.join(suffixes)}: {output}")
-    if output.exists() and photo.exists() and output.resolve() == photo.resolve():
-        raise CommandError(f"Refusing to overwrite the input photo: {output}")
-    if not output.parent.is_dir():
-        raise CommandError(f"Output folder does not exist: {output.parent}")
-
-
-@contextlib.contextmanager
-def _atomic_output(output):
-    """Yield a fresh path beside `output` (not yet created); it replaces `output` only if the block succeeds.
-
-    The path must not exist beforehand: Blender would keep a `.blend1` backup of an existing file.
-    """
-    temporary = output.with_name(f".{output.stem}.{uuid.uuid4().hex[:8]}.partial{output.suffix}")
     try:
-        yield temporary
-        os.replace(temporary, output)
-    finally:
-        temporary.unlink(missing_ok=True)
+        output_files.check_output(output, photo, overwrite, fmt="FILE" if suffixes else None)
+    except output_files.OutputError as error:
+        raise CommandError(str(error)) from None
 
 
-def write_depth_png(nearness, width, height, path):
-    """Nearness → 16-bit grayscale PNG at width×height; white = near, as Facebook's photo_depth maps."""
-    import cv2
-    from PIL import Image
-
-    full = cv2.resize(nearness.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR)
-    levels = np.round(np.clip(full, 0.0, 1.0) * 65535.0).astype(np.uint16)
-    Image.fromarray(levels).save(path, format="PNG")
+def write_depth_png(nearness, width, height, path, bits=16):
+    """Nearness → grayscale PNG at width×height; white = near, as Facebook's photo_depth maps."""
+    output_files.write_map_png(nearness, width, height, path, bits)
 
 
 def run_depth(arguments):
-    _check_output(arguments.photo, arguments.output, (".png",))
+    _check_output(arguments.photo, arguments.output, (".png",), arguments.overwrite)
     analysis = pipeline.analyse_photo(arguments.photo, arguments.device.upper())
-    with _atomic_output(arguments.output) as temporary:
-        write_depth_png(analysis.nearness, analysis.photo.width, analysis.photo.height, temporary)
+    with output_files.atomic_file(arguments.output) as temporary:
+        write_depth_png(
+            analysis.nearness, analysis.photo.width, analysis.photo.height, temporary, 8 if arguments.eight_bit else 16
+        )
     _report(analysis, f"Wrote {arguments.output}")
 
 
-def run_make(arguments):
-    _check_output(arguments.photo, arguments.output, (".mp4",))
-    if arguments.blend is not None:
-        _check_output(arguments.photo, arguments.blend, (".blend",))
-    if arguments.frames < 2:
-        raise CommandError("--frames must be at least 2")
-    import bpy
-
-    from .blender import render as blender_render
-    from .blender import scene as blender_scene
-
-    analysis = pipeline.analyse_photo(arguments.photo, arguments.device.upper())
+def _make_settings(arguments, analysis):
+    """Settings from the preset (if any), then the options given explicitly."""
+    photo = analysis.photo
     settings = pipeline.Settings(
-        mesh_resolution=arguments.mesh_resolution,
         depth_strength=arguments.depth_strength,
         frames=arguments.frames,
         fps=arguments.fps,
         orbit_size=arguments.orbit_size,
         engine=arguments.engine.upper(),
-        render_samples=arguments.samples,
         compute_device=arguments.device.upper(),
     )
+    if arguments.preset:
+        for name, value in output_files.preset_settings(arguments.preset, max(photo.width, photo.height)).items():
+            setattr(settings, name, value)
+    if arguments.samples is not None:
+        settings.render_samples = arguments.samples
+    if arguments.mesh_resolution is not None:
+        settings.mesh_resolution = arguments.mesh_resolution
     if arguments.width:
-        long_over_width = max(analysis.photo.width, analysis.photo.height) / analysis.photo.width
+        long_over_width = max(photo.width, photo.height) / photo.width
         settings.render_size = max(16, round(arguments.width * long_over_width))
+    return settings
+
+
+def run_make(arguments):
+    try:
+        fmt = output_files.format_of(arguments.output)
+    except output_files.OutputError as error:
+        raise CommandError(str(error)) from None
+    output = Path(arguments.output)
+    _check_output(arguments.photo, output, overwrite=arguments.overwrite)
+    extras = []  # further files, all checked before any work starts
+    if arguments.depth_maps:
+        extras += output_files.map_paths(output)
+    if arguments.blend is not None:
+        _check_output(arguments.photo, arguments.blend, (".blend",), arguments.overwrite)
+    for path in extras:
+        _check_output(arguments.photo, path, (path.suffix,), arguments.overwrite)
+    if arguments.frames < 2:
+        raise CommandError("--frames must be at least 2")
+    import bpy
+
+    from .blender import outputs
+    from .blender import scene as blender_scene
+
+    analysis = pipeline.analyse_photo(arguments.photo, arguments.device.upper())
+    settings = _make_settings(arguments, analysis)
     bpy.ops.wm.read_factory_settings(use_empty=True)
     scene = bpy.context.scene
     *_, device = blender_scene.make_3d_photo(scene, arguments.photo, settings, analysis=analysis)
-    print(f"Rendering {settings.frames} frames with {device}", file=sys.stderr)
-    with _atomic_output(arguments.output) as temporary:
-        blender_render.configure_video(scene, temporary)
-        bpy.ops.render.render(animation=True)
+    width, height = scene.render.resolution_x, scene.render.resolution_y
+    print(f"Rendering {settings.frames} frames of {width}×{height} as {fmt} with {device}", file=sys.stderr)
+    outputs.render_animation(scene, output, fmt)
+    written = [output]
+    if arguments.depth_maps:
+        depth_path, mask_path = output_files.map_paths(output)
+        output_files.write_maps(analysis, depth_path, mask_path, bits=8)
+        written += [depth_path, mask_path]
     if arguments.blend is not None:
-        scene.render.filepath = str(arguments.output)
-        with _atomic_output(arguments.blend) as temporary:
+        with output_files.atomic_file(arguments.blend) as temporary:
             bpy.ops.wm.save_as_mainfile(filepath=str(temporary), copy=True)
-    _report(analysis, f"Wrote {arguments.output}")
+        written.append(arguments.blend)
+    _report(analysis, "\n".join(f"Wrote {path}" for path in written))
 
 
 def _report(analysis, message):
@@ -139,7 +163,7 @@ def main(argv=None):
     commands = {"depth": run_depth, "make": run_make}
     try:
         commands[arguments.command](arguments)
-    except (CommandError, PhotoError, WeightsError, OSError) as error:
+    except (CommandError, output_files.OutputError, PhotoError, WeightsError, OSError) as error:
         if arguments.debug:
             raise
         print(f"error: {error}", file=sys.stderr)

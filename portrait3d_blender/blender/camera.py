@@ -6,11 +6,12 @@ import numpy as np
 _LINEAR = 1  # Keyframe.interpolation enum value of 'LINEAR', for foreach_set
 
 
-def new_camera(name, intrinsics, focus_distance):
+def new_camera(name, intrinsics, focus_distance, zoom=1.0):
+    """The capture camera's lens, times `zoom` to keep the photo's borders out of a moving camera's view."""
     camera = bpy.data.cameras.new(name)
     camera.sensor_fit = "AUTO"  # the 36 mm sensor spans the long side, whatever the photo's orientation
     camera.sensor_width = 36.0
-    camera.lens = intrinsics.lens_mm_on_36mm_sensor
+    camera.lens = intrinsics.lens_mm_on_36mm_sensor * zoom
     camera.clip_start = focus_distance * 0.01
     camera.clip_end = focus_distance * 100.0
     camera.dof.focus_distance = focus_distance

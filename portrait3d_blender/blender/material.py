@@ -1,10 +1,18 @@
-"""The photo as a Blender image and a material that shows it unchanged (emission) or lit (principled)."""
+"""Images and materials: the photo shown unchanged (emission) or lit (principled), and the computed layers.
+
+Every 3D-photo mesh has two material slots, matching `core.layers`: slot 0 shows the photo, slot 1 the
+colours we computed (inpainted background, back-fill behind tears). A subject's materials fade out with the
+person mask, and near its edge take the decontaminated colours instead of the photo's.
+"""
 
 import bpy
 import numpy as np
 
 from ..core import image as core_image
-from .mesh import UV_MAP_NAME
+from .mesh import DISPLAY_UV_NAME, PHOTO_UV_NAME
+
+# Below this mask value the subject shows decontaminated colours; fully inside it, the photo itself.
+DECONTAMINATED_BELOW = 0.97
 
 
 def photo_image(photo, name, max_texture_size):
@@ -19,45 +27,101 @@ def photo_image(photo, name, max_texture_size):
         image.name = name
         image.pack()
         return image
-    rgba = core_image.load_texture_pixels(photo.path, max_texture_size)
-    height, width = rgba.shape[:2]
-    image = bpy.data.images.new(name, width, height, alpha=True)
+    return pixels_image(name, core_image.load_texture_pixels(photo.path, max_texture_size))
+
+
+def pixels_image(name, pixels):
+    """A packed Blender image of float RGB(A) pixels in [0, 1], top row first, sRGB-encoded."""
+    height, width, channels = pixels.shape
+    rgba = np.ones((height, width, 4), dtype=np.float32)
+    rgba[..., :channels] = pixels
+    image = bpy.data.images.new(name, width, height, alpha=channels == 4)
     image.pixels.foreach_set(np.ascontiguousarray(rgba[::-1]).ravel())  # Blender's rows go bottom-up
     image.pack()
     return image
 
 
-def photo_material(name, image, lit, has_alpha):
-    """Image texture on the photo's UVs → emission (looks exactly like the photo) or principled BSDF (lit)."""
+class _NodeBuilder:
+    """Small helper to lay out a node tree left to right while linking it."""
+
+    def __init__(self, material):
+        material.use_nodes = True
+        self.nodes, self.links = material.node_tree.nodes, material.node_tree.links
+        self.nodes.clear()
+        self.column = 0
+
+    def add(self, node_type, row=0, **properties):
+        node = self.nodes.new(node_type)
+        for key, value in properties.items():
+            setattr(node, key, value)
+        node.location = (self.column * 250.0, -row * 300.0)
+        return node
+
+    def next_column(self):
+        self.column += 1
+
+    def texture(self, image, uv_map_name, row):
+        uv_map = self.add("ShaderNodeUVMap", row=row, uv_map=uv_map_name)
+        self.next_column()
+        # EXTEND: never wrap the opposite border into the edge pixels.
+        texture = self.add("ShaderNodeTexImage", row=row, image=image, extension="EXTEND", interpolation="Cubic")
+        self.links.new(uv_map.outputs["UV"], texture.inputs["Vector"])
+        self.column -= 1
+        return texture
+
+    def finish(self, color_socket, alpha_socket, lit):
+        self.column = 3
+        if lit:
+            shader = self.add("ShaderNodeBsdfPrincipled")
+            shader.inputs["Roughness"].default_value = 0.6
+            self.links.new(color_socket, shader.inputs["Base Color"])
+        else:
+            shader = self.add("ShaderNodeEmission")
+            self.links.new(color_socket, shader.inputs["Color"])
+        surface = shader.outputs[0]
+        if alpha_socket is not None:
+            self.next_column()
+            transparent = self.add("ShaderNodeBsdfTransparent", row=1)
+            mix = self.add("ShaderNodeMixShader")
+            self.links.new(alpha_socket, mix.inputs["Fac"])
+            self.links.new(transparent.outputs[0], mix.inputs[1])
+            self.links.new(surface, mix.inputs[2])
+            surface = mix.outputs[0]
+        self.next_column()
+        output = self.add("ShaderNodeOutputMaterial")
+        self.links.new(surface, output.inputs["Surface"])
+
+
+def photo_material(name, image, lit, use_photo_alpha=False, matte=None):
+    """The photo on its UVs. With a `matte` image (a subject), alpha comes from the person mask and the
+    colours near the mask's edge from the matte's decontaminated RGB."""
     material = bpy.data.materials.new(name)
-    material.use_nodes = True
-    nodes, links = material.node_tree.nodes, material.node_tree.links
-    nodes.clear()
-    uv_map = nodes.new("ShaderNodeUVMap")
-    uv_map.uv_map = UV_MAP_NAME
-    texture = nodes.new("ShaderNodeTexImage")
-    texture.image = image
-    texture.extension = "EXTEND"  # never wrap the opposite border into the edge pixels
-    texture.interpolation = "Cubic"
-    links.new(uv_map.outputs["UV"], texture.inputs["Vector"])
-    if lit:
-        shader = nodes.new("ShaderNodeBsdfPrincipled")
-        shader.inputs["Roughness"].default_value = 0.6
-        links.new(texture.outputs["Color"], shader.inputs["Base Color"])
-    else:
-        shader = nodes.new("ShaderNodeEmission")
-        shader.inputs["Strength"].default_value = 1.0
-        links.new(texture.outputs["Color"], shader.inputs["Color"])
-    surface = shader.outputs[0]
-    if has_alpha:
-        transparent = nodes.new("ShaderNodeBsdfTransparent")
-        mix = nodes.new("ShaderNodeMixShader")
-        links.new(texture.outputs["Alpha"], mix.inputs["Fac"])
-        links.new(transparent.outputs[0], mix.inputs[1])
-        links.new(surface, mix.inputs[2])
-        surface = mix.outputs[0]
-    output = nodes.new("ShaderNodeOutputMaterial")
-    links.new(surface, output.inputs["Surface"])
-    for column, node in enumerate((uv_map, texture, shader, output)):
-        node.location = (column * 300.0 - 600.0, 0.0)
+    builder = _NodeBuilder(material)
+    photo = builder.texture(image, PHOTO_UV_NAME, row=0)
+    color, alpha = photo.outputs["Color"], photo.outputs["Alpha"] if use_photo_alpha else None
+    if matte is not None:
+        matte_texture = builder.texture(matte, DISPLAY_UV_NAME, row=1)
+        builder.column = 2
+        edge_weight = builder.add("ShaderNodeMapRange", row=1, clamp=True)
+        edge_weight.inputs["From Min"].default_value = DECONTAMINATED_BELOW
+        edge_weight.inputs["From Max"].default_value = 1.0
+        edge_weight.inputs["To Min"].default_value = 1.0
+        edge_weight.inputs["To Max"].default_value = 0.0
+        builder.links.new(matte_texture.outputs["Alpha"], edge_weight.inputs["Value"])
+        mix = builder.add("ShaderNodeMix", row=0, data_type="RGBA")
+        builder.links.new(edge_weight.outputs["Result"], mix.inputs["Factor"])
+        builder.links.new(color, mix.inputs["A"])
+        builder.links.new(matte_texture.outputs["Color"], mix.inputs["B"])
+        color, alpha = mix.outputs["Result"], matte_texture.outputs["Alpha"]
+    builder.finish(color, alpha, lit)
+    return material
+
+
+def fill_material(name, fill_image, lit, matte=None):
+    """Computed colours (inpainted, back-fill) on the display UVs; a subject's fade out with its mask."""
+    material = bpy.data.materials.new(name)
+    builder = _NodeBuilder(material)
+    fill = builder.texture(fill_image, DISPLAY_UV_NAME, row=0)
+    alpha = builder.texture(matte, DISPLAY_UV_NAME, row=1).outputs["Alpha"] if matte is not None else None
+    builder.finish(fill.outputs["Color"], alpha, lit)
     return material

@@ -3,7 +3,8 @@
 import bpy
 import numpy as np
 
-UV_MAP_NAME = "Photo"
+PHOTO_UV_NAME = "Photo"  # the texture as Blender stores the file (EXIF rotation folded in)
+DISPLAY_UV_NAME = "Display"  # the upright photo, for textures computed from it
 
 
 def write_mesh(mesh, arrays):
@@ -21,8 +22,11 @@ def write_mesh(mesh, arrays):
     mesh.attributes["position"].data.foreach_set("vector", np.ascontiguousarray(arrays.vertices).ravel())
     mesh.attributes[".corner_vert"].data.foreach_set("value", corner_vertices)
     mesh.polygons.foreach_set("loop_start", np.arange(0, quad_count * corners, corners, dtype=np.int32))
-    uv_map = mesh.attributes.new(UV_MAP_NAME, "FLOAT2", "CORNER")
-    uv_map.data.foreach_set("vector", np.ascontiguousarray(arrays.uvs[corner_vertices], dtype=np.float32).ravel())
+    for name, uvs in ((PHOTO_UV_NAME, arrays.uvs), (DISPLAY_UV_NAME, arrays.display_uvs)):
+        uv_map = mesh.attributes.new(name, "FLOAT2", "CORNER")
+        uv_map.data.foreach_set("vector", np.ascontiguousarray(uvs[corner_vertices], dtype=np.float32).ravel())
+    mesh.uv_layers.active = mesh.uv_layers[PHOTO_UV_NAME]
+    mesh.polygons.foreach_set("material_index", arrays.material_indices)
     mesh.update(calc_edges=True)
     return mesh
 
@@ -41,7 +45,7 @@ def read_vertices(mesh):
 def read_corner_uvs(mesh):
     """Per-corner UVs (float32 (L, 2)) and the vertex of each corner (int32 (L,))."""
     uvs = np.empty(len(mesh.loops) * 2, dtype=np.float32)
-    mesh.uv_layers[UV_MAP_NAME].data.foreach_get("uv", uvs)
+    mesh.uv_layers[PHOTO_UV_NAME].data.foreach_get("uv", uvs)
     vertex_of_corner = np.empty(len(mesh.loops), dtype=np.int32)
     mesh.loops.foreach_get("vertex_index", vertex_of_corner)
     return uvs.reshape(-1, 2), vertex_of_corner

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .fill import extend_into
+
 NETWORK_SIZE_PORTRAIT = (256, 192)  # H, W as ARPortraitDepth; landscapes use the transpose
 WEIGHTS_NAME = "portrait_depth.pt"
 WEIGHTS_FORMAT = "portrait3d-depth-v1"
@@ -111,26 +113,6 @@ def predict_disparity(rgb, mask, weights_path=None, device="cpu"):
     return disparity[top:top + height, left:left + width]
 
 
-def _extend_into(values, source, sigma):
-    """Fill pixels outside `source` (bool) with a blur of the values inside it (normalised convolution).
-
-    The fill is smooth by construction, so it is computed at a quarter of the resolution and upsampled.
-    """
-    import cv2
-
-    height, width = values.shape
-    shrink = 4 if min(height, width) >= 64 else 1
-    small_size = (max(1, width // shrink), max(1, height // shrink))
-    weights = cv2.resize(source.astype(np.float32), small_size, interpolation=cv2.INTER_AREA)
-    weighted = cv2.resize(values * source, small_size, interpolation=cv2.INTER_AREA)
-    blurred_values = cv2.GaussianBlur(weighted, (0, 0), sigma / shrink)
-    blurred_weights = cv2.GaussianBlur(weights, (0, 0), sigma / shrink)
-    filled = blurred_values / np.maximum(blurred_weights, 1e-6)
-    filled = np.where(blurred_weights > 1e-4, filled, values.mean(dtype=np.float64)).astype(np.float32)
-    filled = cv2.resize(filled, (width, height), interpolation=cv2.INTER_LINEAR)
-    return np.where(source, values, filled)
-
-
 def sharpen_depth_edges(disparity, mask):
     """Make the person's depth edge follow the mask instead of the network's blurry low-resolution edge.
 
@@ -146,8 +128,8 @@ def sharpen_depth_edges(disparity, mask):
     background_core = cv2.erode((~person).astype(np.uint8), kernel).astype(bool)
     if not person_core.any() or not background_core.any():
         return disparity
-    person_depth = _extend_into(disparity, person_core, 2.0 * band)
-    background_depth = _extend_into(disparity, background_core, 2.0 * band)
+    person_depth = extend_into(disparity, person_core, 2.0 * band)
+    background_depth = extend_into(disparity, background_core, 2.0 * band)
     near_edge = ~(person_core | background_core)
     blended = mask * person_depth + (1.0 - mask) * background_depth
     return np.where(near_edge, blended, disparity).astype(np.float32)

@@ -35,12 +35,17 @@ class Intrinsics:
 
 @dataclass
 class MeshArrays:
-    """Ready for `foreach_set`: float32 vertices (N, 3), int32 quads (M, 4), float32 per-vertex UVs (N, 2)."""
+    """Ready for `foreach_set`: float32 vertices (N, 3), int32 quads (M, 4), float32 per-vertex UVs (N, 2).
+
+    `uvs` address the texture as Blender stores it (EXIF rotation folded in); `display_uvs` address the upright
+    photo, for the textures we compute ourselves. `material_indices` (M,) picks each quad's material slot.
+    """
 
     vertices: np.ndarray
     quads: np.ndarray
     uvs: np.ndarray
-    grid_shape: tuple  # (rows, columns) of vertices
+    display_uvs: np.ndarray
+    material_indices: np.ndarray
 
 
 def grid_shape_for(width, height, quads_long_side):
@@ -88,7 +93,7 @@ def project_to_pixels(points, intrinsics, camera_location):
 
 
 def grid_quads(rows, columns):
-    """Quads of a rows×columns vertex grid, wound to face the capture camera."""
+    """Quads of a rows×columns vertex grid, wound to face the capture camera; quad (r, c) is row r·(columns-1)+c."""
     index = np.arange(rows * columns, dtype=np.int32).reshape(rows, columns)
     quads = np.stack(
         [index[:-1, :-1], index[1:, :-1], index[1:, 1:], index[:-1, 1:]], axis=-1
@@ -96,24 +101,64 @@ def grid_quads(rows, columns):
     return quads.reshape(-1, 4)
 
 
+def grid_pixels(intrinsics, quads_long_side):
+    """Pixel positions (x, y arrays of the grid's shape) of the vertices, from edge to edge of the photo."""
+    rows, columns = grid_shape_for(intrinsics.width, intrinsics.height, quads_long_side)
+    return np.meshgrid(np.linspace(0.0, intrinsics.width, columns), np.linspace(0.0, intrinsics.height, rows))
+
+
+def quads_touching(vertex_values):
+    """Per quad of a vertex grid: the max and min of its four corners' values, each (rows-1, columns-1)."""
+    corners = np.stack(
+        [vertex_values[:-1, :-1], vertex_values[1:, :-1], vertex_values[1:, 1:], vertex_values[:-1, 1:]]
+    )
+    return corners.max(axis=0), corners.min(axis=0)
+
+
+def grid_mesh(intrinsics, camera_location, pixel_x, pixel_y, vertex_depth, keep=None, material_index=0,
+              uv_transform=None):
+    """Mesh of the grid quads where `keep` (rows-1, columns-1) is True, vertices re-projected at `vertex_depth`.
+
+    Vertices no kept quad uses are dropped, so torn-off pieces cost nothing.
+    """
+    rows, columns = vertex_depth.shape
+    quads = grid_quads(rows, columns)
+    if keep is not None:
+        quads = quads[keep.ravel()]
+    used = np.zeros(rows * columns, dtype=bool)
+    used[quads.ravel()] = True
+    new_index = np.cumsum(used, dtype=np.int32) - 1
+    vertices = camera_rays(intrinsics, pixel_x, pixel_y) * vertex_depth[..., None] + camera_location
+    display_uvs = np.stack([pixel_x / intrinsics.width, 1.0 - pixel_y / intrinsics.height], axis=-1).reshape(-1, 2)
+    display_uvs = display_uvs[used]
+    uvs = display_uvs if uv_transform is None else display_uvs @ uv_transform[:, :2].T + uv_transform[:, 2]
+    return MeshArrays(
+        vertices=np.ascontiguousarray(vertices.reshape(-1, 3)[used], dtype=np.float32),
+        quads=np.ascontiguousarray(new_index[quads], dtype=np.int32),
+        uvs=np.ascontiguousarray(uvs, dtype=np.float32),
+        display_uvs=np.ascontiguousarray(display_uvs, dtype=np.float32),
+        material_indices=np.full(len(quads), material_index, dtype=np.int32),
+    )
+
+
+def concatenate(meshes):
+    """One mesh of several: vertex indices of each part are offset past the previous parts."""
+    offsets = np.cumsum([0] + [len(mesh.vertices) for mesh in meshes[:-1]])
+    return MeshArrays(
+        vertices=np.concatenate([mesh.vertices for mesh in meshes]),
+        quads=np.concatenate([mesh.quads + offset for mesh, offset in zip(meshes, offsets)]).astype(np.int32),
+        uvs=np.concatenate([mesh.uvs for mesh in meshes]),
+        display_uvs=np.concatenate([mesh.display_uvs for mesh in meshes]),
+        material_indices=np.concatenate([mesh.material_indices for mesh in meshes]),
+    )
+
+
 def build_grid_mesh(depth_map, intrinsics, camera_location, quads_long_side, uv_transform=None):
-    """Displaced grid: vertex = camera + ray(pixel) × depth(pixel); UV = the pixel's place in the photo.
+    """Single-sheet displaced grid: vertex = camera + ray(pixel) × depth(pixel); UV = the pixel's place.
 
     `depth_map` is distance along the view axis at working resolution; `uv_transform` (2×3) maps displayed UVs
     to the stored file's UVs when Blender shows the un-rotated file.
     """
-    rows, columns = grid_shape_for(intrinsics.width, intrinsics.height, quads_long_side)
-    pixel_x, pixel_y = np.meshgrid(
-        np.linspace(0.0, intrinsics.width, columns), np.linspace(0.0, intrinsics.height, rows)
-    )
+    pixel_x, pixel_y = grid_pixels(intrinsics, quads_long_side)
     depth = sample_at_pixels(depth_map.astype(np.float32), intrinsics, pixel_x, pixel_y)
-    vertices = camera_rays(intrinsics, pixel_x, pixel_y) * depth[..., None] + camera_location
-    uvs = np.stack([pixel_x / intrinsics.width, 1.0 - pixel_y / intrinsics.height], axis=-1).reshape(-1, 2)
-    if uv_transform is not None:
-        uvs = uvs @ uv_transform[:, :2].T + uv_transform[:, 2]
-    return MeshArrays(
-        vertices=np.ascontiguousarray(vertices.reshape(-1, 3), dtype=np.float32),
-        quads=grid_quads(rows, columns),
-        uvs=np.ascontiguousarray(uvs, dtype=np.float32),
-        grid_shape=(rows, columns),
-    )
+    return grid_mesh(intrinsics, camera_location, pixel_x, pixel_y, depth, uv_transform=uv_transform)

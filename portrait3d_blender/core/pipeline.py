@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import camera_path, geometry, image, segment
+from . import camera_path, geometry, image, layers, segment
 
 
 class Cancelled(Exception):
@@ -27,6 +27,8 @@ class Settings:
     orbit_size: float = 0.04  # orbit radius as a share of the distance to the subject
     engine: str = "CYCLES"  # or "EEVEE"
     lit: bool = False  # principled shading lit by the scene instead of the photo's own light
+    layered: bool = True  # subject and background layers, torn at depth edges; False: one rubber sheet
+    tear_threshold: float = layers.DEFAULT_TEAR_THRESHOLD  # relative depth step that tears the mesh
     compute_device: str = "AUTO"  # "AUTO" (GPU when present) or "CPU"
     render_size: int = 1024  # long side of rendered frames, pixels
     render_samples: int = 32
@@ -53,15 +55,15 @@ class Analysis:
 
 @dataclass
 class ScenePlan:
-    """Arrays for the Blender layer: mesh, capture camera, focus point and keyframes."""
+    """Arrays for the Blender layer: mesh layers, capture camera, focus point and keyframes."""
 
-    mesh: geometry.MeshArrays
+    layers: list  # core.layers.Layer, front to back
     intrinsics: geometry.Intrinsics
     capture_location: np.ndarray
     focus_distance: float
     camera_locations: np.ndarray  # (frames, 3)
     camera_rotations: np.ndarray  # (frames, 3) XYZ Euler
-    uv_transform: np.ndarray = field(repr=False)
+    zoom: float  # lens multiplier that keeps the photo's borders out of the orbit's view
 
 
 def analyse_photo(path, compute_device="AUTO", weights_path=None, progress=None, cancel=None):
@@ -127,22 +129,41 @@ def plan_scene(analysis, settings):
     focus_ray = geometry.camera_rays(intrinsics, np.array(focus_x), np.array(focus_y))
     capture_location = -focus_ray * focus_distance
     uv_transform = image.stored_uv_transform(photo.orientation)
-    mesh = geometry.build_grid_mesh(
-        depth_map,
-        intrinsics,
-        capture_location,
-        settings.mesh_resolution,
-        uv_transform=uv_transform if photo.texture_from_file(settings.max_texture_size) else None,
-    )
-    locations, rotations = camera_path.orbit(
-        capture_location, np.zeros(3), settings.orbit_size * focus_distance, settings.frames
-    )
+    if not photo.texture_from_file(settings.max_texture_size):
+        uv_transform = None  # the texture is made from upright pixels
+    orbit_radius = settings.orbit_size * focus_distance
+    grid_spec = (intrinsics, capture_location, settings.mesh_resolution, uv_transform)
+    if settings.layered:
+        mesh_layers = layers.build_layers(
+            photo.working_rgb, analysis.mask, analysis.person_found, depth_map, grid_spec, orbit_radius,
+            settings.tear_threshold,
+        )
+    else:
+        sheet = geometry.build_grid_mesh(depth_map, intrinsics, capture_location, settings.mesh_resolution,
+                                         uv_transform=uv_transform)
+        mesh_layers = [layers.Layer("Photo", sheet, fill_rgb=None, matte_rgba=None)]
+    locations, rotations = camera_path.orbit(capture_location, np.zeros(3), orbit_radius, settings.frames)
     return ScenePlan(
-        mesh=mesh,
+        layers=mesh_layers,
         intrinsics=intrinsics,
         capture_location=capture_location,
         focus_distance=focus_distance,
         camera_locations=locations,
         camera_rotations=rotations,
-        uv_transform=uv_transform,
+        zoom=border_zoom(depth_map, intrinsics, focus_distance, orbit_radius),
     )
+
+
+def border_zoom(depth_map, intrinsics, focus_distance, orbit_radius):
+    """Lens multiplier so the orbit never shows past the photo's edge.
+
+    Holding the focus point still, a camera moved by r shifts content at depth Z by f·r·|1/Z_focus − 1/Z|
+    pixels; the border moves in by at most the largest such shift along the photo's edge.
+    """
+    edge = np.concatenate([depth_map[0], depth_map[-1], depth_map[:, 0], depth_map[:, -1]])
+    shift = intrinsics.focal_px * orbit_radius * np.abs(1.0 / focus_distance - 1.0 / edge).max()
+    if shift <= 0.0:
+        return 1.0
+    shift = shift * 1.1 + 1.0  # margin for the camera's turn and the filter's width
+    half_short_side = min(intrinsics.width, intrinsics.height) / 2.0
+    return float(min(1.5, half_short_side / max(half_short_side - shift, half_short_side / 1.5)))

@@ -30,6 +30,7 @@ class PORTRAIT3D_PT_main(bpy.types.Panel):
         column.prop(settings, "engine")
         column.prop(settings, "lit")
         column.prop(settings, "render_size")
+        column.prop(settings, "output_format")
         column.prop(settings, "output_path")
         column.prop(settings, "overwrite")
         layout.operator("portrait3d.render_animation", icon="RENDER_ANIMATION")

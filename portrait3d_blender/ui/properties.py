@@ -51,14 +51,26 @@ class PORTRAIT3D_PG_settings(bpy.types.PropertyGroup):
     render_size: bpy.props.IntProperty(
         name="Render Size", description="Long side of the rendered frames in pixels", default=_DEFAULTS.render_size, min=16, max=8192
     )
+    output_format: bpy.props.EnumProperty(
+        name="Format",
+        description="What Render Animation writes",
+        items=(
+            ("MP4", "MP4", "H.264 video"),
+            ("WEBM", "WebM", "VP9 video, for the web"),
+            ("GIF", "GIF", "Animated GIF that loops forever (256 colours)"),
+            ("PNG", "PNG Frames", "A folder of numbered PNG frames"),
+        ),
+        default="MP4",
+    )
     output_path: bpy.props.StringProperty(
         name="Output",
-        description="Video file to render; empty: beside the photo, named after it",
+        description="File (or folder, for PNG frames) to render; its suffix follows the format. "
+        "Empty: beside the photo, named after it",
         subtype="FILE_PATH",
         default="",
     )
     overwrite: bpy.props.BoolProperty(
-        name="Overwrite", description="Replace an existing video of the same name", default=False
+        name="Overwrite", description="Replace an existing output of the same name", default=False
     )
 
 

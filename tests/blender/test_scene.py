@@ -31,32 +31,43 @@ def _build(scene, analysis, **overrides):
     return blender_scene.build_3d_photo(scene, analysis, pipeline.plan_scene(analysis, settings), settings)
 
 
-def test_mesh_reprojects_through_the_blender_camera_onto_its_uvs(empty_scene, astronaut_analysis):
-    collection, photo, camera, _ = _build(
-        empty_scene, astronaut_analysis, orbit_size=0.0, render_size=512, mesh_resolution=256
+@pytest.mark.parametrize("layered", [False, True])
+def test_mesh_reprojects_through_the_blender_camera_onto_its_uvs(empty_scene, astronaut_analysis, layered):
+    """Every vertex of every layer, back-fill patches included, lies on the ray of the pixel it shows."""
+    collection, layer_objects, camera, _ = _build(
+        empty_scene, astronaut_analysis, orbit_size=0.0, render_size=512, mesh_resolution=256, layered=layered
     )
+    assert len(layer_objects) == (2 if layered else 1)
     empty_scene.frame_set(1)
-    vertices = blender_mesh.read_vertices(photo.data) @ np.array(photo.matrix_world)[:3, :3].T
-    uvs, vertex_of_corner = blender_mesh.read_corner_uvs(photo.data)
-    pixels = _project_through_camera(empty_scene, camera, vertices[vertex_of_corner])
-    uv_pixels = np.column_stack([uvs[:, 0] * 512, (1 - uvs[:, 1]) * 512])
-    assert np.abs(pixels - uv_pixels).max() < 0.5
-    assert len(photo.data.vertices) == 257 * 257 and len(photo.data.polygons) == 256 * 256
-    depth_along_view = vertices[:, 1] - camera.location.y
-    assert depth_along_view.max() / depth_along_view.min() > 1.3  # displaced, not a flat card
+    for layer_object in layer_objects:
+        vertices = blender_mesh.read_vertices(layer_object.data)
+        uvs, vertex_of_corner = blender_mesh.read_corner_uvs(layer_object.data)
+        pixels = _project_through_camera(empty_scene, camera, vertices[vertex_of_corner])
+        uv_pixels = np.column_stack([uvs[:, 0] * 512, (1 - uvs[:, 1]) * 512])
+        assert np.abs(pixels - uv_pixels).max() < 0.5
+        depth_along_view = vertices[:, 1] - camera.location.y
+        assert depth_along_view.max() / depth_along_view.min() > 1.1  # displaced, not a flat card
+    if not layered:
+        mesh = layer_objects[0].data
+        assert len(mesh.vertices) == 257 * 257 and len(mesh.polygons) == 256 * 256
 
 
 def test_scene_contents(empty_scene, astronaut_analysis):
     before = hashlib.sha256(ASTRONAUT.read_bytes()).hexdigest()
-    collection, photo, camera, device = _build(empty_scene, astronaut_analysis, frames=12)
+    collection, layer_objects, camera, device = _build(empty_scene, astronaut_analysis, frames=12)
     assert collection.name in empty_scene.collection.children
-    assert set(collection.objects) == {photo, camera}
+    assert set(collection.objects) == {*layer_objects, camera}
+    assert [obj.name for obj in layer_objects] == ["3D Photo astronaut Subject", "3D Photo astronaut Background"]
     assert empty_scene.camera == camera
-    material = photo.active_material
-    textures = [node for node in material.node_tree.nodes if node.type == "TEX_IMAGE"]
-    assert len(textures) == 1 and textures[0].image.packed_file is not None
-    assert tuple(textures[0].image.size) == (512, 512)
-    assert any(node.type == "EMISSION" for node in material.node_tree.nodes)
+    for layer_object in layer_objects:
+        photo_material, fill_material = (slot.material for slot in layer_object.material_slots)
+        textures = [node.image for node in photo_material.node_tree.nodes if node.type == "TEX_IMAGE"]
+        assert textures[0].packed_file is not None and tuple(textures[0].size) == (512, 512)
+        assert any(node.type == "EMISSION" for node in photo_material.node_tree.nodes)
+        fills = [node.image for node in fill_material.node_tree.nodes if node.type == "TEX_IMAGE"]
+        assert all(image.packed_file is not None for image in fills)
+    subject_material = layer_objects[0].material_slots[0].material
+    assert any(node.type == "BSDF_TRANSPARENT" for node in subject_material.node_tree.nodes)
     assert (empty_scene.render.resolution_x, empty_scene.render.resolution_y) == (1024, 1024)
     assert (empty_scene.frame_start, empty_scene.frame_end) == (1, 12)
     assert device.startswith("Cycles on")
@@ -77,8 +88,10 @@ def test_camera_loop_is_seamless(empty_scene, astronaut_analysis):
 
 
 def test_lit_material_uses_principled(empty_scene, astronaut_analysis):
-    _, photo, _, _ = _build(empty_scene, astronaut_analysis, lit=True, engine="EEVEE")
-    assert any(node.type == "BSDF_PRINCIPLED" for node in photo.active_material.node_tree.nodes)
+    _, layer_objects, _, _ = _build(empty_scene, astronaut_analysis, lit=True, engine="EEVEE")
+    for layer_object in layer_objects:
+        for slot in layer_object.material_slots:
+            assert any(node.type == "BSDF_PRINCIPLED" for node in slot.material.node_tree.nodes)
     assert empty_scene.render.engine == "BLENDER_EEVEE"
 
 
@@ -94,7 +107,7 @@ def test_exif_rotated_photo_is_textured_upright(empty_scene, tmp_path):
     path = tmp_path / "rotated.jpg"
     stored.save(path, exif=exif, quality=95)
     analysis = pipeline.analyse_photo(path, compute_device="CPU")
-    _, photo, _, _ = _build(empty_scene, analysis, mesh_resolution=30)
+    _, (photo,), _, _ = _build(empty_scene, analysis, mesh_resolution=30, layered=False)
     image = photo.active_material.node_tree.nodes["Image Texture"].image
     assert tuple(image.size) == (60, 40)  # the stored, un-rotated file
     pixels = np.array(image.pixels[:]).reshape(40, 60, 4)[::-1]  # top row first
@@ -108,7 +121,7 @@ def test_exif_rotated_photo_is_textured_upright(empty_scene, tmp_path):
 
 @pytest.mark.slow
 def test_capture_view_render_reproduces_the_photo(empty_scene, astronaut_analysis, tmp_path):
-    _build(empty_scene, astronaut_analysis, orbit_size=0.0, render_size=128, render_samples=4)
+    _build(empty_scene, astronaut_analysis, orbit_size=0.0, render_size=128, render_samples=4, layered=True)
     empty_scene.render.image_settings.file_format = "PNG"
     empty_scene.render.filepath = str(tmp_path / "capture.png")
     bpy.ops.render.render(write_still=True)

@@ -40,7 +40,7 @@ def test_vertex_depth_is_the_depth_map():
     depth = _bumpy_depth()
     mesh = geometry.build_grid_mesh(depth, intrinsics, np.zeros(3), quads_long_side=128)
     # Vertex grid and depth map line up at pixel centres half a pixel in from each vertex; interior check.
-    grid = mesh.vertices[:, 1].reshape(mesh.grid_shape)
+    grid = mesh.vertices[:, 1].reshape(geometry.grid_shape_for(128, 96, 128))
     assert np.abs(grid[1:-1, 1:-1] - (depth[:-1, :-1] + depth[1:, 1:] + depth[:-1, 1:] + depth[1:, :-1])[:, :] / 4).max() < 1e-3
 
 

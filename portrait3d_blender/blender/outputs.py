@@ -1,0 +1,180 @@
+"""Render the scene's animation to MP4 (H.264), WebM (VP9), an animated GIF or a folder of PNG frames.
+
+Blender renders into a temporary file or folder beside the destination (a private temporary folder of PNG frames
+for a GIF); only a complete render is renamed into place. The same `PendingOutput` serves the synchronous render
+of the CLI and tests and the UI's render job, which finishes it from a timer once Blender reports completion.
+"""
+
+from pathlib import Path
+
+import bpy
+
+from ..core import output_files
+from . import render as blender_render
+
+
+class PendingOutput:
+    """One animation render on its way to `output`: configure, render, then `commit()` or `discard()`."""
+
+    def __init__(self, output, fmt=None):
+        self.output = Path(output)
+        self.format = fmt or output_files.format_of(output)
+        self.state = "RENDERING"  # then COMPLETE or CANCELLED (set by the render handlers), then DONE
+        self.error = ""
+        if self.format in ("MP4", "WEBM"):
+            self.target = output_files.temporary_name(self.output)
+        elif self.format == "GIF":
+            self.target = output_files.gif_frames_folder()
+        else:
+            self.target = output_files.temporary_name(self.output.with_suffix(""), tag="frames")
+            self.target.mkdir()
+
+    def configure(self, scene):
+        """Point the scene's output at the temporary target in this format."""
+        self.fps = scene.render.fps / scene.render.fps_base
+        self.frame_count = scene.frame_end - scene.frame_start + 1
+        if self.format == "MP4":
+            blender_render.configure_video(scene, self.target)
+        elif self.format == "WEBM":
+            blender_render.configure_video(scene, self.target, container="WEBM", codec="WEBM")
+        else:
+            configure_frames(scene, self.target)
+
+    def commit(self):
+        """Move the finished render into place; raises OutputError (after cleaning up) if it is incomplete."""
+        try:
+            if self.format in ("MP4", "WEBM"):
+                if not self.target.is_file():
+                    raise output_files.OutputError(f"Blender wrote no video for {self.output}")
+                self.target.replace(self.output)
+                return
+            frames = output_files.frame_files(self.target)
+            if len(frames) != self.frame_count:
+                raise output_files.OutputError(
+                    f"Rendered {len(frames)} of {self.frame_count} frames; {self.output} was not written"
+                )
+            if self.format == "GIF":
+                output_files.write_gif_atomic(frames, self.output, self.fps)
+            else:
+                output_files.commit_folder(self.target, self.output)
+        finally:
+            self.state = "DONE"
+            self.discard()
+
+    def discard(self):
+        if self.target.is_dir():
+            output_files.remove_folder(self.target)
+        else:
+            self.target.unlink(missing_ok=True)
+
+
+def configure_frames(scene, folder):
+    """Render each frame as an 8-bit RGB PNG named frame_0001.png … in `folder`."""
+    settings = scene.render.image_settings
+    settings.media_type = "IMAGE"
+    settings.file_format = "PNG"
+    settings.color_mode = "RGB"
+    settings.color_depth = "8"
+    scene.render.filepath = str(Path(folder) / output_files.FRAME_PREFIX)
+    scene.render.use_file_extension = True
+
+
+def render_animation(scene, output, fmt=None):
+    """Render the animation synchronously to `output` (checks are the caller's: `output_files.check_output`)."""
+    pending = PendingOutput(output, fmt)
+    try:
+        pending.configure(scene)
+        bpy.ops.render.render(animation=True, scene=scene.name)
+    except BaseException:
+        pending.discard()
+        raise
+    pending.commit()
+    _point_scene_at(scene, pending)
+    return pending.output
+
+
+# The UI's render job: the handlers only flag the end (they may run on the render thread); a main-thread timer
+# then finishes the output, so Blender data is never touched from another thread.
+_pending = None
+
+
+def _on_render_complete(*_args):
+    if _pending is not None:
+        _pending.state = "COMPLETE"
+
+
+def _on_render_cancel(*_args):
+    if _pending is not None:
+        _pending.state = "CANCELLED"
+
+
+def _remove_handlers():
+    for handlers, handler in (
+        (bpy.app.handlers.render_complete, _on_render_complete),
+        (bpy.app.handlers.render_cancel, _on_render_cancel),
+    ):
+        while handler in handlers:
+            handlers.remove(handler)
+
+
+def start_render_job(scene, output, fmt=None, on_finished=None):
+    """Start Blender's render job for the animation and finish `output` when it ends.
+
+    `on_finished(message, is_error)` is called on the main thread. In background mode (no event loop, so no
+    timers) the render runs synchronously and the output is finished before this returns.
+    """
+    global _pending
+    if _pending is not None and _pending.state != "DONE":
+        raise output_files.OutputError("A Portrait 3D render is already running")
+    pending = PendingOutput(output, fmt)
+    pending.configure(scene)
+    scene_name = scene.name
+    _pending = pending
+    bpy.app.handlers.render_complete.append(_on_render_complete)
+    bpy.app.handlers.render_cancel.append(_on_render_cancel)
+
+    def finish():
+        global _pending
+        if pending.state == "RENDERING":
+            return 0.5  # poll again
+        _remove_handlers()
+        _pending = None
+        message, is_error = f"Wrote {pending.output}", False
+        if pending.state == "CANCELLED":
+            pending.discard()
+            message, is_error = f"Render cancelled; {pending.output} was not written", True
+        else:
+            try:
+                pending.commit()
+                scene = bpy.data.scenes.get(scene_name)
+                if scene is not None:
+                    _point_scene_at(scene, pending)
+            except (output_files.OutputError, OSError) as error:
+                message, is_error = str(error), True
+        pending.state = "DONE"
+        pending.error = message if is_error else ""
+        if on_finished is not None:
+            on_finished(message, is_error)
+        return None
+
+    try:
+        if bpy.app.background:
+            bpy.ops.render.render(animation=True, scene=scene_name)
+            if pending.state == "RENDERING":  # no handler fired: treat as complete, commit checks the frames
+                pending.state = "COMPLETE"
+            finish()
+        else:
+            bpy.ops.render.render("INVOKE_DEFAULT", animation=True)
+            bpy.app.timers.register(finish, first_interval=0.5)
+    except BaseException:
+        _remove_handlers()
+        _pending = None
+        pending.discard()
+        raise
+    return pending
+
+
+def _point_scene_at(scene, pending):
+    """Leave the scene's output on the final video, so a saved .blend does not name a deleted temporary file."""
+    if pending.format in ("MP4", "WEBM"):
+        scene.render.filepath = str(pending.output)

@@ -1,0 +1,209 @@
+"""Output files, free of Blender: which format a path asks for, refusing to clobber, atomic writes, GIF and PNG maps.
+
+Every writer here works on a temporary name beside the destination and renames it into place only once it is
+complete, so a failed or cancelled run never leaves a half-written file, and an existing file survives unless the
+user asked to replace it.
+"""
+
+import contextlib
+import os
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+FORMATS = ("MP4", "WEBM", "GIF", "PNG")  # PNG: a folder of numbered frames
+FORMAT_OF_SUFFIX = {".mp4": "MP4", ".webm": "WEBM", ".gif": "GIF"}
+SUFFIX_OF_FORMAT = {"MP4": ".mp4", "WEBM": ".webm", "GIF": ".gif", "PNG": ""}
+FRAME_PREFIX = "frame_"  # Blender appends the 4-digit frame number and ".png"
+
+# Render presets: `preview` is quick to judge a move, `final` renders at the photo's own resolution.
+PRESETS = {
+    "preview": {"render_size": 384, "render_samples": 4, "mesh_resolution": 256},
+    "final": {"render_size": None, "render_samples": 64},  # None: the photo's long side, capped below
+}
+FINAL_SIZE_CAP = 4096
+
+
+class OutputError(Exception):
+    """An output that cannot or must not be written; the message is one line for the user."""
+
+
+def format_of(output):
+    """'MP4', 'WEBM', 'GIF' or 'PNG' (a folder: the text ends in a slash, names a folder, or has no suffix)."""
+    text = os.fspath(output)
+    path = Path(text)
+    if text.endswith(("/", os.sep)) or path.is_dir() or not path.suffix:
+        return "PNG"
+    try:
+        return FORMAT_OF_SUFFIX[path.suffix.lower()]
+    except KeyError:
+        raise OutputError(f"Output must end in .mp4, .webm or .gif, or be a folder for PNG frames: {text}") from None
+
+
+def with_format(output, fmt):
+    """`output` renamed for `fmt`: the format's suffix, or no suffix for a folder of PNG frames."""
+    output = Path(output)
+    return output.with_suffix(SUFFIX_OF_FORMAT[fmt]) if output.suffix or fmt != "PNG" else output
+
+
+def preset_settings(name, photo_long_side):
+    """The Settings fields a preset sets, for a photo whose long side is `photo_long_side` pixels."""
+    values = dict(PRESETS[name])
+    if values.get("render_size", 0) is None:
+        values["render_size"] = min(photo_long_side, FINAL_SIZE_CAP)
+    return values
+
+
+def frame_files(folder):
+    """This add-on's frames in `folder`, in frame order."""
+    return sorted(Path(folder).glob(f"{FRAME_PREFIX}[0-9]*.png"))
+
+
+def check_output(output, photo=None, overwrite=False, hint="pass --overwrite to replace it", fmt=None):
+    """Raise OutputError unless `output` may be written: never the input photo, never an existing output
+    unless `overwrite`, and its folder must exist. A PNG-sequence folder 'exists' when it holds frames.
+
+    `fmt` defaults to the render format the path asks for; "FILE" checks any other single file.
+    """
+    output = Path(output)
+    fmt = fmt or format_of(output)
+    if photo is not None and Path(photo).exists():
+        photo = Path(photo).resolve()
+        if output.exists() and output.resolve() == photo:
+            raise OutputError(f"Refusing to overwrite the input photo: {output}")
+        if fmt == "PNG" and photo.parent == output.resolve() and photo.name.startswith(FRAME_PREFIX):
+            raise OutputError(f"Refusing to write frames over the input photo: {photo}")
+    if not output.parent.is_dir():
+        raise OutputError(f"Output folder does not exist: {output.parent}")
+    if fmt == "PNG":
+        if output.exists() and not output.is_dir():
+            raise OutputError(f"Output for PNG frames is a file, not a folder: {output}")
+        taken = output.is_dir() and bool(frame_files(output))
+    else:
+        if output.is_dir():
+            raise OutputError(f"Output is a folder, not a file: {output}")
+        taken = output.exists()
+    if taken and not overwrite:
+        raise OutputError(f"Output exists: {output} ({hint})" if hint else f"Output exists: {output}")
+
+
+def temporary_name(output, tag="partial"):
+    """A fresh hidden name beside `output`, on the same file system so that the final rename is atomic."""
+    output = Path(output)
+    return output.with_name(f".{output.stem}.{uuid.uuid4().hex[:8]}.{tag}{output.suffix}")
+
+
+@contextlib.contextmanager
+def atomic_file(output):
+    """Yield a fresh path beside `output` (not yet created); it replaces `output` only if the block succeeds.
+
+    The path must not exist beforehand: Blender would keep a `.blend1` backup of an existing file.
+    """
+    temporary = temporary_name(output)
+    try:
+        yield temporary
+        os.replace(temporary, output)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def commit_folder(staged, output):
+    """Put the frames rendered into `staged` at `output`: a rename when `output` is new; otherwise this add-on's
+    old frames there are removed and the new ones moved in (other files in the folder are left alone)."""
+    staged, output = Path(staged), Path(output)
+    if not output.exists():
+        os.rename(staged, output)
+        return
+    for old in frame_files(output):
+        old.unlink()
+    for new in staged.iterdir():
+        os.replace(new, output / new.name)
+    staged.rmdir()
+
+
+def write_gif(frame_paths, output, fps):
+    """Frames (image files) → an animated GIF that loops forever, with one palette shared by all frames.
+
+    A shared palette keeps colours from flickering between frames; it is chosen by median cut from a montage
+    of thumbnails of up to 16 frames. Note: GIF times are in hundredths of a second, so 30 fps plays at 33 fps.
+    """
+    from PIL import Image
+
+    frame_paths = list(frame_paths)
+    if not frame_paths:
+        raise OutputError("No frames were rendered")
+    samples = [frame_paths[i] for i in np.linspace(0, len(frame_paths) - 1, min(16, len(frame_paths))).astype(int)]
+    thumbnails = []
+    for path in samples:
+        with Image.open(path) as frame:
+            thumbnail = frame.convert("RGB")
+            thumbnail.thumbnail((128, 128))
+            thumbnails.append(thumbnail)
+    tile_width, tile_height = thumbnails[0].size
+    montage = Image.new("RGB", (tile_width * len(thumbnails), tile_height))
+    for column, thumbnail in enumerate(thumbnails):
+        montage.paste(thumbnail, (column * tile_width, 0))
+    palette = montage.quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+    frames = []
+    for path in frame_paths:
+        with Image.open(path) as frame:
+            frames.append(frame.convert("RGB").quantize(palette=palette, dither=Image.Dither.FLOYDSTEINBERG))
+    frames[0].save(
+        output,
+        format="GIF",
+        save_all=True,
+        append_images=frames[1:],
+        loop=0,
+        duration=round(1000.0 / fps),
+        disposal=1,
+        optimize=False,
+    )
+
+
+def write_gif_atomic(frame_paths, output, fps):
+    with atomic_file(output) as temporary:
+        write_gif(frame_paths, temporary, fps)
+
+
+def gif_frames_folder():
+    """A private temporary folder for the frames a GIF is assembled from."""
+    return Path(tempfile.mkdtemp(prefix="portrait3d-gif-"))
+
+
+def remove_folder(folder):
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def depth_levels(nearness, width, height, bits=16):
+    """Nearness (H×W in [0, 1]) resized to width×height as uint16 or uint8 levels; white = near."""
+    import cv2
+
+    full = cv2.resize(np.asarray(nearness, dtype=np.float32), (width, height), interpolation=cv2.INTER_LINEAR)
+    top = 65535.0 if bits == 16 else 255.0
+    return np.round(np.clip(full, 0.0, 1.0) * top).astype(np.uint16 if bits == 16 else np.uint8)
+
+
+def write_map_png(values, width, height, path, bits=16):
+    """A map in [0, 1] (depth as nearness, or a mask) → grayscale PNG of the photo's size, white = 1."""
+    from PIL import Image
+
+    Image.fromarray(depth_levels(values, width, height, bits)).save(path, format="PNG")
+
+
+def map_paths(output):
+    """Where `make --depth-maps` puts the depth map and the person mask: beside the output, named after it."""
+    output = Path(output)
+    stem = output.stem if output.suffix else output.name
+    return output.with_name(f"{stem}_depth.png"), output.with_name(f"{stem}_mask.png")
+
+
+def write_maps(analysis, depth_path=None, mask_path=None, bits=8):
+    """The analysis's depth (white = near, as Facebook 3D photos) and person mask as PNGs at the photo's size."""
+    width, height = analysis.photo.width, analysis.photo.height
+    for values, path in ((analysis.nearness, depth_path), (analysis.mask, mask_path)):
+        if path is not None:
+            with atomic_file(Path(path)) as temporary:
+                write_map_png(values, width, height, temporary, bits)

@@ -1,0 +1,102 @@
+"""Rendering the animation to each output format: frame counts, looping GIF, atomic and non-clobbering writes."""
+
+import pytest
+
+bpy = pytest.importorskip("bpy")
+
+from PIL import Image  # noqa: E402
+
+from portrait3d_blender.blender import outputs  # noqa: E402
+from portrait3d_blender.blender import scene as blender_scene  # noqa: E402
+from portrait3d_blender.core import output_files, pipeline  # noqa: E402
+
+FRAMES = 5
+
+
+@pytest.fixture
+def tiny_photo(empty_scene, astronaut_analysis):
+    """A 3D photo that renders in a fraction of a second per frame."""
+    settings = pipeline.Settings(render_size=64, render_samples=1, frames=FRAMES, fps=10, mesh_resolution=32)
+    plan = pipeline.plan_scene(astronaut_analysis, settings)
+    blender_scene.build_3d_photo(empty_scene, astronaut_analysis, plan, settings)
+    return empty_scene
+
+
+def _leftovers(folder):
+    return [path.name for path in folder.iterdir() if path.name.startswith(".")]
+
+
+@pytest.mark.slow
+def test_gif_loops_forever_with_every_frame(tiny_photo, tmp_path):
+    output = outputs.render_animation(tiny_photo, tmp_path / "loop.gif")
+    with Image.open(output) as gif:
+        assert gif.n_frames == FRAMES
+        assert gif.info["loop"] == 0
+        assert gif.info["duration"] == 100  # 10 fps
+        assert gif.size == (64, 64)
+    assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["clip.webm", "clip.mp4"])
+def test_videos_have_every_frame(tiny_photo, tmp_path, name):
+    output = outputs.render_animation(tiny_photo, tmp_path / name)
+    clip = bpy.data.movieclips.load(str(output))
+    try:
+        assert clip.frame_duration == FRAMES
+        assert tuple(clip.size) == (64, 64)
+    finally:
+        bpy.data.movieclips.remove(clip)
+    assert _leftovers(tmp_path) == []
+    assert tiny_photo.render.filepath == str(output)  # not the deleted temporary file
+
+
+@pytest.mark.slow
+def test_png_sequence_is_a_folder_of_numbered_frames(tiny_photo, tmp_path):
+    folder = tmp_path / "frames"
+    outputs.render_animation(tiny_photo, folder)
+    names = sorted(path.name for path in folder.iterdir())
+    assert names == [f"frame_{frame:04d}.png" for frame in range(1, FRAMES + 1)]
+    with Image.open(folder / names[0]) as frame:
+        assert frame.size == (64, 64) and frame.mode == "RGB"
+    # Rendering again into the same folder (the caller allowed it) replaces our frames but keeps the user's files.
+    (folder / "notes.txt").write_text("mine")
+    tiny_photo.frame_end = 3
+    outputs.render_animation(tiny_photo, folder)
+    assert sorted(path.name for path in folder.iterdir()) == ["frame_0001.png", "frame_0002.png", "frame_0003.png", "notes.txt"]
+    assert _leftovers(tmp_path) == []
+
+
+def test_incomplete_render_leaves_the_existing_output_alone(tiny_photo, tmp_path):
+    output = tmp_path / "loop.gif"
+    output.write_bytes(b"previous")
+    pending = outputs.PendingOutput(output)
+    pending.configure(tiny_photo)  # nothing rendered: no frames
+    with pytest.raises(output_files.OutputError, match="Rendered 0 of 5 frames"):
+        pending.commit()
+    assert output.read_bytes() == b"previous"
+    assert not pending.target.exists() and _leftovers(tmp_path) == []
+
+
+def test_failed_render_removes_its_temporary_folder(tiny_photo, tmp_path):
+    tiny_photo.camera = None  # Blender refuses to render without a camera
+    with pytest.raises(RuntimeError):
+        outputs.render_animation(tiny_photo, tmp_path / "frames")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_render_operator_writes_the_chosen_format_and_refuses_to_overwrite(tiny_photo, tmp_path):
+    settings = tiny_photo.portrait3d
+    settings.output_format = "GIF"
+    settings.output_path = str(tmp_path / "operator.mp4")  # the format choice wins over the typed suffix
+    assert bpy.ops.portrait3d.render_animation() == {"FINISHED"}
+    with Image.open(tmp_path / "operator.gif") as gif:
+        assert gif.n_frames == FRAMES
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["operator.gif"]
+    with pytest.raises(RuntimeError, match="exists"):
+        bpy.ops.portrait3d.render_animation()
+    settings.overwrite = True
+    assert bpy.ops.portrait3d.render_animation() == {"FINISHED"}
+    assert outputs._on_render_complete not in bpy.app.handlers.render_complete
+    assert outputs._on_render_cancel not in bpy.app.handlers.render_cancel

@@ -1,0 +1,95 @@
+"""`make` and `depth` outputs from the command line: formats by suffix, presets, depth maps, no clobbering."""
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.conftest import ASTRONAUT
+from tests.test_cli import _error_lines, run_cli
+
+TINY = ("--frames", 4, "--fps", 10, "--width", 64, "--samples", 1, "--mesh-resolution", 32)
+
+
+@pytest.mark.slow
+def test_make_gif_with_depth_maps(tmp_path):
+    output = tmp_path / "astronaut.gif"
+    result = run_cli("make", ASTRONAUT, "-o", output, *TINY, "--depth-maps")
+    assert result.returncode == 0, result.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "astronaut.gif", "astronaut_depth.png", "astronaut_mask.png",
+    ]
+    with Image.open(output) as gif:
+        assert (gif.n_frames, gif.info["loop"], gif.size) == (4, 0, (64, 64))
+        assert gif.info["duration"] == 100  # 10 fps, in milliseconds
+    with Image.open(tmp_path / "astronaut_depth.png") as depth, Image.open(tmp_path / "astronaut_mask.png") as mask:
+        assert depth.mode == mask.mode == "L" and depth.size == mask.size == (512, 512)
+        depth, mask = np.asarray(depth), np.asarray(mask)
+    person = mask > 128
+    assert 0.1 < person.mean() < 0.9
+    assert depth[person].mean() > depth[~person].mean() + 20  # white = near: the astronaut is nearer
+
+
+@pytest.mark.slow
+def test_make_png_frames_into_a_folder_with_the_preview_preset(tmp_path):
+    result = run_cli("make", ASTRONAUT, "-o", f"{tmp_path / 'frames'}/", "--preset", "preview", "--frames", 3,
+                     "--samples", 1, "--mesh-resolution", 32)
+    assert result.returncode == 0, result.stderr
+    names = sorted(path.name for path in (tmp_path / "frames").iterdir())
+    assert names == ["frame_0001.png", "frame_0002.png", "frame_0003.png"]
+    with Image.open(tmp_path / "frames" / names[0]) as frame:
+        assert frame.size == (384, 384)  # the preview preset's size
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["frames"]
+
+
+@pytest.mark.slow
+def test_existing_output_is_kept_without_overwrite(tmp_path):
+    output = tmp_path / "taken.webm"
+    output.write_bytes(b"keep me")
+    result = run_cli("make", ASTRONAUT, "-o", output, *TINY)
+    assert result.returncode == 1
+    assert _error_lines(result.stderr) == [f"error: Output exists: {output} (pass --overwrite to replace it)"]
+    assert output.read_bytes() == b"keep me"
+
+
+@pytest.mark.slow
+def test_overwrite_replaces_a_webm(tmp_path):
+    output = tmp_path / "taken.webm"
+    output.write_bytes(b"old")
+    result = run_cli("make", ASTRONAUT, "-o", output, *TINY, "--overwrite")
+    assert result.returncode == 0, result.stderr
+    import bpy
+
+    clip = bpy.data.movieclips.load(str(output))
+    try:
+        assert clip.frame_duration == 4
+    finally:
+        bpy.data.movieclips.remove(clip)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["taken.webm"]
+
+
+@pytest.mark.slow
+def test_unknown_suffix_is_one_clear_line(tmp_path):
+    result = run_cli("make", ASTRONAUT, "-o", tmp_path / "clip.avi", *TINY)
+    assert result.returncode == 1
+    assert len(_error_lines(result.stderr)) == 1 and ".mp4, .webm or .gif" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_existing_depth_map_blocks_before_any_render(tmp_path):
+    (tmp_path / "clip_depth.png").write_bytes(b"mine")
+    result = run_cli("make", ASTRONAUT, "-o", tmp_path / "clip.mp4", *TINY, "--depth-maps")
+    assert result.returncode == 1 and "clip_depth.png" in result.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["clip_depth.png"]
+
+
+@pytest.mark.slow
+def test_depth_8bit(tmp_path):
+    output = tmp_path / "depth.png"
+    result = run_cli("depth", ASTRONAUT, "-o", output, "--8bit")
+    assert result.returncode == 0, result.stderr
+    with Image.open(output) as depth:
+        assert depth.mode == "L" and depth.size == (512, 512)
+        assert np.asarray(depth).max() >= 250
+    again = run_cli("depth", ASTRONAUT, "-o", output, "--8bit")
+    assert again.returncode == 1 and "Output exists" in again.stderr
