@@ -6,9 +6,9 @@ Only registration lives here; nothing heavy is imported until a class is registe
 
 
 def _ui_modules():
-    from .ui import operators, panels, preferences, properties
+    from .ui import operators, panels, preferences, properties, refine
 
-    return (preferences, properties, operators, panels)
+    return (preferences, properties, operators, refine, panels)
 
 
 def register():

@@ -1,6 +1,7 @@
 """Assemble one 3D photo in the scene: a new collection with the mesh, its material, and the orbiting camera."""
 
 import contextlib
+import uuid
 
 import bpy
 import numpy as np
@@ -12,6 +13,10 @@ from . import mesh as blender_mesh
 from . import render as blender_render
 
 PHOTO_PROPERTY = "portrait3d"  # ID property on the mesh object: where it came from and its scale
+PHOTO_ID_PROPERTY = "portrait3d_id"  # ID property on the 3D photo's collection: key into _ANALYSES
+
+# Network results of the 3D photos made in this session, so refining one never runs the networks again.
+_ANALYSES = {}
 
 
 def _data_collection(datablock):
@@ -63,6 +68,23 @@ def _layer_object(name, layer, photo_image, settings, use_photo_alpha, created):
     return layer_object
 
 
+def _add_layer_objects(collection, analysis, plan, settings, photo_image, created):
+    """One object per layer of `plan`, linked into `collection`, tagged with where the photo came from."""
+    use_photo_alpha = analysis.photo.working_alpha is not None
+    layer_objects = []
+    for layer in plan.layers:
+        layer_name = collection.name if len(plan.layers) == 1 else f"{collection.name} {layer.name}"
+        layer_object = _layer_object(layer_name, layer, photo_image, settings, use_photo_alpha, created)
+        layer_object[PHOTO_PROPERTY] = {
+            "source": str(analysis.photo.path),
+            "focus_distance": plan.focus_distance,
+            "person_found": analysis.person_found,
+        }
+        collection.objects.link(layer_object)
+        layer_objects.append(layer_object)
+    return layer_objects
+
+
 def build_3d_photo(scene, analysis, plan, settings):
     """Create the 3D photo in `scene`; returns (collection, mesh objects front to back, camera, device line).
 
@@ -74,13 +96,7 @@ def build_3d_photo(scene, analysis, plan, settings):
         created.append(image)
         collection = bpy.data.collections.new(name)
         created.append(collection)
-        use_photo_alpha = analysis.photo.working_alpha is not None
-        layer_objects = []
-        for layer in plan.layers:
-            layer_name = name if len(plan.layers) == 1 else f"{name} {layer.name}"
-            layer_object = _layer_object(layer_name, layer, image, settings, use_photo_alpha, created)
-            collection.objects.link(layer_object)
-            layer_objects.append(layer_object)
+        layer_objects = _add_layer_objects(collection, analysis, plan, settings, image, created)
         camera_data = blender_camera.new_camera(f"{name} Camera", plan.intrinsics, plan.focus_distance, plan.zoom)
         created.append(camera_data)
         camera_object = bpy.data.objects.new(f"{name} Camera", camera_data)
@@ -88,16 +104,74 @@ def build_3d_photo(scene, analysis, plan, settings):
         blender_camera.keyframe_path(camera_object, plan.camera_locations, plan.camera_rotations)
         created.append(camera_object.animation_data.action)
         collection.objects.link(camera_object)
-        for layer_object in layer_objects:
-            layer_object[PHOTO_PROPERTY] = {
-                "source": str(analysis.photo.path),
-                "focus_distance": plan.focus_distance,
-                "person_found": analysis.person_found,
-            }
+        photo_id = uuid.uuid4().hex
+        collection[PHOTO_ID_PROPERTY] = photo_id
         scene.collection.children.link(collection)
         scene.camera = camera_object
         device = blender_render.configure_render(scene, plan.intrinsics, settings)
+    _ANALYSES[photo_id] = analysis
     return collection, layer_objects, camera_object, device
+
+
+def photo_collection_of(obj):
+    """The 3D photo collection holding `obj` (a layer or its camera), or None."""
+    for collection in obj.users_collection if obj is not None else ():
+        if PHOTO_ID_PROPERTY in collection:
+            return collection
+    return None
+
+
+def _remove_layer_objects(collection):
+    """Delete the collection's layer objects with the meshes, materials and computed images only they use."""
+    for obj in [obj for obj in collection.objects if PHOTO_PROPERTY in obj]:
+        mesh = obj.data
+        materials = [slot.material for slot in obj.material_slots if slot.material]
+        bpy.data.objects.remove(obj)
+        if mesh.users == 0:
+            bpy.data.meshes.remove(mesh)
+        for material in materials:
+            images = [node.image for node in material.node_tree.nodes if node.type == "TEX_IMAGE" and node.image]
+            if material.users == 0:
+                bpy.data.materials.remove(material)
+            for image in images:
+                if image.users == 0:
+                    bpy.data.images.remove(image)
+
+
+def refine_3d_photo(scene, collection, settings):
+    """Rebuild a 3D photo's layers with new settings (depth strength, resolution, tears, layering) in place.
+
+    The networks' results are reused; the collection, its camera and the photo's image stay. Hand edits to
+    the old layer meshes are replaced. Returns the new layer objects.
+    """
+    analysis = _ANALYSES.get(collection.get(PHOTO_ID_PROPERTY))
+    layer_objects = [obj for obj in collection.objects if PHOTO_PROPERTY in obj]
+    if analysis is None:  # made in an earlier session: analyse once more, then it is cached again
+        if not layer_objects:
+            raise ValueError(f"'{collection.name}' has no 3D photo layers to refine")
+        source = layer_objects[0][PHOTO_PROPERTY]["source"]
+        analysis = pipeline.analyse_photo(source, settings.compute_device)
+        _ANALYSES[collection[PHOTO_ID_PROPERTY]] = analysis
+    photo_image = next(
+        (node.image for obj in layer_objects for slot in obj.material_slots if slot.material
+         for node in slot.material.node_tree.nodes
+         if node.type == "TEX_IMAGE" and node.image and node.image.source == "FILE"),
+        None,
+    )
+    plan = pipeline.plan_scene(analysis, settings)
+    created = []
+    if photo_image is None:
+        photo_image = blender_material.photo_image(analysis.photo, collection.name, settings.max_texture_size)
+        created.append(photo_image)
+    photo_image.use_fake_user = True  # keep it while the old materials go
+    try:
+        _remove_layer_objects(collection)
+        new_objects = _add_layer_objects(collection, analysis, plan, settings, photo_image, created)
+    finally:
+        photo_image.use_fake_user = False
+    for camera_object in (obj for obj in collection.objects if obj.type == "CAMERA"):
+        camera_object.data.lens = plan.intrinsics.lens_mm_on_36mm_sensor * plan.zoom
+    return new_objects
 
 
 def make_3d_photo(scene, photo_path, settings, progress=None, analysis=None):

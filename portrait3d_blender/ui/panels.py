@@ -19,11 +19,17 @@ class PORTRAIT3D_PT_main(bpy.types.Panel):
         column = layout.column(heading="Mesh")
         column.prop(settings, "mesh_resolution", text="Resolution")
         column.prop(settings, "depth_strength")
+        column.prop(settings, "layered")
+        row = column.row()
+        row.active = settings.layered
+        row.prop(settings, "tear_threshold")
         column = layout.column(heading="Camera")
         column.prop(settings, "frames")
         column.prop(settings, "fps")
         column.prop(settings, "orbit_size")
-        layout.operator("portrait3d.create_3d_photo", icon="IMAGE_DATA")
+        row = layout.row(align=True)
+        row.operator("portrait3d.create_3d_photo", icon="IMAGE_DATA")
+        row.operator("portrait3d.refine_3d_photo", icon="FILE_REFRESH", text="Update")
 
         layout.separator()
         column = layout.column(heading="Render")

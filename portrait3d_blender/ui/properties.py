@@ -23,6 +23,19 @@ class PORTRAIT3D_PG_settings(bpy.types.PropertyGroup):
         min=0.0,
         soft_max=3.0,
     )
+    layered: bpy.props.BoolProperty(
+        name="Layered",
+        description="Tear the mesh at depth edges and fill in what lies behind, instead of one stretched sheet",
+        default=_DEFAULTS.layered,
+    )
+    tear_threshold: bpy.props.FloatProperty(
+        name="Tear Threshold",
+        description="Depth step, as a share of the distance, where the mesh tears; lower tears more",
+        default=_DEFAULTS.tear_threshold,
+        min=0.002,
+        soft_max=0.2,
+        precision=3,
+    )
     frames: bpy.props.IntProperty(
         name="Frames", description="Length of the camera loop", default=_DEFAULTS.frames, min=2, soft_max=600
     )
@@ -83,6 +96,8 @@ def core_settings(properties, compute_device):
         orbit_size=properties.orbit_size,
         engine=properties.engine,
         lit=properties.lit,
+        layered=properties.layered,
+        tear_threshold=properties.tear_threshold,
         render_size=properties.render_size,
         compute_device=compute_device,
     )

@@ -75,3 +75,32 @@ def test_undo_removes_the_3d_photo_in_one_step(empty_scene):
     assert _snapshot() != before
     bpy.ops.ed.undo()
     assert _snapshot() == before
+
+
+def test_refine_changes_the_3d_photo_in_place_without_the_networks(empty_scene, monkeypatch):
+    from portrait3d_blender.core import pipeline
+
+    _user_scene()
+    empty_scene.portrait3d.mesh_resolution = 48
+    bpy.ops.portrait3d.create_3d_photo(filepath=str(ASTRONAUT))
+    collection = bpy.data.collections["3D Photo astronaut"]
+    bpy.context.view_layer.objects.active = collection.objects[0]
+    layers_before = sorted(obj.name for obj in collection.objects if obj.type == "MESH")
+    images_before = len(bpy.data.images)
+
+    def networks_must_not_run(*args, **kwargs):
+        raise AssertionError("refining ran the networks again")
+
+    monkeypatch.setattr(pipeline, "analyse_photo", networks_must_not_run)
+    empty_scene.portrait3d.layered = False
+    empty_scene.portrait3d.mesh_resolution = 24
+    assert bpy.ops.portrait3d.refine_3d_photo() == {"FINISHED"}
+    meshes = [obj for obj in collection.objects if obj.type == "MESH"]
+    assert [obj.name for obj in meshes] == ["3D Photo astronaut"] and len(layers_before) == 2
+    assert len(meshes[0].data.polygons) == 24 * 24
+    assert len(bpy.data.images) == images_before - 3  # the two fills and the matte went, the photo stayed
+    empty_scene.portrait3d.layered = True
+    empty_scene.portrait3d.depth_strength = 2.0
+    assert bpy.ops.portrait3d.refine_3d_photo() == {"FINISHED"}
+    assert sorted(obj.name for obj in collection.objects if obj.type == "MESH") == layers_before
+    assert "User Cube" in bpy.data.objects and len(bpy.data.collections) == 1
