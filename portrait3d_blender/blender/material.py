@@ -5,6 +5,8 @@ colours we computed (inpainted background, back-fill behind tears). A subject's 
 person mask, and near its edge take the decontaminated colours instead of the photo's.
 """
 
+import tempfile
+
 import bpy
 import numpy as np
 
@@ -20,14 +22,19 @@ def photo_image(photo, name, max_texture_size):
 
     Blender reads JPEG/PNG/WebP/TIFF/BMP itself: the file is referenced and its original bytes packed into the
     .blend (no re-encoding; the EXIF rotation lives in the UVs). Other formats, and photos over the texture size
-    cap, become pixels decoded by Pillow and packed as PNG.
+    cap, are decoded by Pillow, turned upright, scaled to the cap and packed from a temporary file.
     """
     if photo.texture_from_file(max_texture_size):
-        image = bpy.data.images.load(str(photo.path), check_existing=False)
-        image.name = name
-        image.pack()
-        return image
-    return pixels_image(name, core_image.load_texture_pixels(photo.path, max_texture_size))
+        return _packed_file_image(photo.path, name)
+    with tempfile.TemporaryDirectory(prefix="portrait3d_") as folder:
+        return _packed_file_image(core_image.write_texture_file(photo.path, max_texture_size, folder), name)
+
+
+def _packed_file_image(path, name):
+    image = bpy.data.images.load(str(path), check_existing=False)
+    image.name = name
+    image.pack()
+    return image
 
 
 def pixels_image(name, pixels):

@@ -136,29 +136,36 @@ def load_photo(path, working_long_side=WORKING_LONG_SIDE):
     )
 
 
-def load_texture_pixels(path, max_long_side):
-    """Full-resolution (capped) EXIF-corrected RGBA float32 pixels, for textures Blender cannot read itself."""
-    import cv2
-    from PIL import ImageOps
+def write_texture_file(path, max_long_side, folder):
+    """An upright copy of the photo, long side ≤ `max_long_side`, for Blender to read and pack.
+
+    Used when Blender cannot read the file itself or it is over the texture cap. Staying in 8-bit and on disk
+    keeps peak memory near one decoded photo (a 50 MP photo as float RGBA pixels would need 800 MB).
+    Returns the new file's path inside `folder`: JPEG (quality 95) for opaque photos, PNG when there is alpha.
+    """
+    from PIL import Image, ImageOps
 
     image = _open(path)
     try:
         image.seek(0)
-        image.load()
+        if image.format == "JPEG":
+            image.draft("RGB", (max_long_side, max_long_side))
+        try:
+            image.load()
+        except (OSError, SyntaxError) as error:
+            raise PhotoError(f"Photo is damaged or truncated ({error}): {path}") from None
         image = ImageOps.exif_transpose(image)
         rgb, alpha = _to_rgb_and_alpha(image)
     finally:
         image.close()
-    scale = min(1.0, max_long_side / max(rgb.shape[:2]))
-    if scale < 1.0:
-        size = (max(1, round(rgb.shape[1] * scale)), max(1, round(rgb.shape[0] * scale)))
-        rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
-        if alpha is not None:
-            alpha = cv2.resize(alpha, size, interpolation=cv2.INTER_AREA)
-    rgba = np.empty(rgb.shape[:2] + (4,), dtype=np.float32)
-    rgba[..., :3] = rgb * (1.0 / 255.0)
-    rgba[..., 3] = 1.0 if alpha is None else alpha
-    return rgba
+    texture = Image.fromarray(rgb)
+    if alpha is not None:
+        texture.putalpha(Image.fromarray(np.round(alpha * 255.0).astype(np.uint8)))
+    texture.thumbnail((max_long_side, max_long_side), Image.LANCZOS)
+    suffix = ".png" if alpha is not None else ".jpg"
+    target = Path(folder) / f"{Path(path).stem}_texture{suffix}"
+    texture.save(target, quality=95) if suffix == ".jpg" else texture.save(target)
+    return target
 
 
 def stored_uv_transform(orientation):

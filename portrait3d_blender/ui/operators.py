@@ -1,4 +1,4 @@
-"""Create a 3D photo and render its animation: thin operators over `blender.scene` and `blender.render`."""
+"""Render a 3D photo's animation: thin operators over `blender.outputs`."""
 
 from pathlib import Path
 
@@ -7,68 +7,7 @@ import bpy
 from ..blender import outputs
 from ..blender import scene as blender_scene
 from ..core import output_files
-from ..core.depth import WeightsError
-from ..core.image import PhotoError
 from . import preferences, properties
-
-PHOTO_FILTER = "*.jpg;*.jpeg;*.png;*.webp;*.tif;*.tiff;*.bmp;*.gif;*.heic"
-USER_ERRORS = (PhotoError, WeightsError, OSError)
-
-
-def image_editor_photo(context):
-    """Path of the image shown in an open Image Editor, when it is a file on disk."""
-    for area in context.screen.areas if context.screen else ():
-        if area.type == "IMAGE_EDITOR":
-            image = area.spaces.active.image
-            if image is not None and image.source == "FILE" and image.filepath:
-                path = Path(bpy.path.abspath(image.filepath, library=image.library))
-                if path.is_file():
-                    return path
-    return None
-
-
-class PORTRAIT3D_OT_create_3d_photo(bpy.types.Operator):
-    """Turn a photo of a person into a depth-displaced mesh with an orbiting camera"""
-
-    bl_idname = "portrait3d.create_3d_photo"
-    bl_label = "Create 3D Photo"
-    bl_options = {"REGISTER", "UNDO"}
-
-    filepath: bpy.props.StringProperty(name="Photo", subtype="FILE_PATH", options={"SKIP_SAVE"})
-    filter_glob: bpy.props.StringProperty(default=PHOTO_FILTER, options={"HIDDEN"})
-
-    def invoke(self, context, event):
-        if not self.filepath:
-            editor_photo = image_editor_photo(context)
-            if editor_photo is None:
-                context.window_manager.fileselect_add(self)
-                return {"RUNNING_MODAL"}
-            self.filepath = str(editor_photo)
-        return self.execute(context)
-
-    def execute(self, context):
-        if not self.filepath:
-            self.report({"ERROR"}, "No photo given: choose a photo file")
-            return {"CANCELLED"}
-        settings = properties.core_settings(context.scene.portrait3d, preferences.compute_device(context))
-        window_manager = context.window_manager
-        window_manager.progress_begin(0, 100)
-        try:
-            analysis, collection, _, _, device = blender_scene.make_3d_photo(
-                context.scene,
-                bpy.path.abspath(self.filepath),
-                settings,
-                progress=lambda share, text: window_manager.progress_update(int(share * 100)),
-            )
-        except USER_ERRORS as error:
-            self.report({"ERROR"}, str(error))
-            return {"CANCELLED"}
-        finally:
-            window_manager.progress_end()
-        notice = f" — {analysis.notice}" if analysis.notice else ""
-        self.report({"INFO"}, f"Created '{collection.name}' ({device}){notice}")
-        return {"FINISHED"}
-
 
 def active_photo_object(scene):
     """The mesh object carrying the photo's ID property in the collection of the scene's camera, if any."""
@@ -138,4 +77,4 @@ def _report_finished(message, is_error):
         )
 
 
-CLASSES = (PORTRAIT3D_OT_create_3d_photo, PORTRAIT3D_OT_render_animation)
+CLASSES = (PORTRAIT3D_OT_render_animation,)

@@ -110,15 +110,16 @@ def test_focal_length_from_exif(tmp_path):
     assert image.load_photo(path).focal_35mm == 28.0
 
 
-def test_texture_pixels_are_upright_rgba(tmp_path):
+def test_texture_file_is_upright_and_capped(tmp_path):
     stored = Image.fromarray(_landmark_image())
     exif = stored.getexif()
     exif[ORIENTATION] = 6
     path = tmp_path / "rotated.png"
     stored.save(path, exif=exif)
-    rgba = image.load_texture_pixels(path, max_long_side=32)
-    assert rgba.shape == (32, 20, 4) and rgba.dtype == np.float32
-    assert np.all(rgba[..., 3] == 1.0)
+    texture = image.write_texture_file(path, max_long_side=32, folder=tmp_path)
+    assert texture.suffix == ".jpg" and texture.parent == tmp_path
+    with Image.open(texture) as written:
+        assert written.size == (20, 32)  # rotated upright, long side capped
 
 
 def _written(path, content):
