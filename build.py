@@ -61,8 +61,8 @@ DEFAULT_EPOCH = 1704067200  # 2024-01-01T00:00:00Z
 # The wheels the add-on needs at run time, installed by Blender into the shared extensions
 # site-packages. They are downloaded with --no-deps: this list IS the dependency closure, chosen
 # by what the code imports, not by what the packages declare. Findings (clean CPython 3.11 venv
-# with only numpy 1.26.4, importing mediapipe and running selfie_segmentation, face_detection and
-# face_mesh on a photo, and running the depth U-Net with torch.load(weights_only=True)):
+# with only numpy 1.26.4, importing mediapipe and running selfie_segmentation, face_detection,
+# face_mesh and pose on a photo, and running the depth U-Net with torch.load(weights_only=True)):
 #
 # * numpy is NOT bundled: Blender ships numpy (1.26.x in 4.2 - 5.0), and a second copy in the
 #   extensions site-packages would shadow Blender's own for every add-on.
@@ -180,7 +180,7 @@ def _split_requirement(requirement):
 
 def _cached_wheel(requirement, pure, tag_rank):
     """The best wheel in the cache for `requirement`, or None."""
-    tags, utils = _packaging()
+    _, utils = _packaging()
     name, version = _split_requirement(requirement)
     best = None
     for path in CACHE_DIR.glob("*.whl"):
@@ -216,7 +216,10 @@ def _pip_download(requirement, pure):
     log(f"downloading {requirement}{' (pure Python)' if pure else ''}")
     result = subprocess.run(cmd, capture_output=True, text=True)
     if result.returncode != 0:
-        raise BuildError(f"pip download {requirement} failed:\n{result.stdout}{result.stderr}")
+        hint = ""
+        if requirement.startswith("torch=="):
+            hint = "\n(the CPU build of torch is not on PyPI: make its wheel available to pip, e.g. via find-links)"
+        raise BuildError(f"pip download {requirement} failed:\n{result.stdout}{result.stderr}{hint}")
     wheels = list(tmp.glob("*.whl"))
     if len(wheels) != 1:
         raise BuildError(f"pip download {requirement} gave {[w.name for w in wheels]}, expected one wheel")
@@ -306,10 +309,6 @@ def staged_manifest_text(platform, wheel_paths, build_paths):
 def stage(weights, wheels, platform):
     if not (PACKAGE_DIR / "__init__.py").is_file():
         raise BuildError(f"{PACKAGE_DIR / '__init__.py'} is missing")
-    if not weights.is_file():
-        raise BuildError(
-            f"depth weights not found at {weights}; train them (or pass --weights PATH) before building"
-        )
     shutil.rmtree(STAGE_DIR, ignore_errors=True)
     shutil.copytree(PACKAGE_DIR, STAGE_DIR, ignore=_ignore)
     if (STAGE_DIR / "blender_manifest.toml").exists() or (STAGE_DIR / "wheels").exists():
@@ -358,6 +357,10 @@ def sha256(path):
 def build(out_dir, weights, validate=True):
     """Build the extension archive and return its path."""
     started = time.monotonic()
+    if not weights.is_file():
+        raise BuildError(
+            f"depth weights not found at {weights}; train them (or pass --weights PATH) before building"
+        )
     blender_ext_path = find_blender_ext()
     blender_ext = load_blender_ext(blender_ext_path)
     valid_tags = find_valid_tags(blender_ext_path)
