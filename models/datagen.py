@@ -516,12 +516,17 @@ def build_person(builder, rng, location, yaw, full_body):
         builder.add_mesh("jacket", jacket_vertices * torso_size * 1.04, jacket_faces, jacket, body,
                          location=torso_centre, person=True)
     limb_vertices, limb_faces = cylinder(20, 4)
-    for side in (-1, 1):  # arms hanging from the shoulders
-        builder.add_mesh("arm", limb_vertices * [0.045 * build, 0.045 * build, 0.6], limb_faces, shirt, body,
-                         location=(side * (torso_size[0] + 0.035 * build), 0.015, -0.86),
-                         rotation=(0, side * math.radians(rng.uniform(3, 12)), 0), person=True)
+    shoulder_vertices, shoulder_faces = uv_sphere(20, 14)
+    arm_vertices = limb_vertices * [0.045 * build, 0.045 * build, 0.6] - [0, 0, 0.6]  # hangs below its top
+    for side in (-1, 1):  # arms hanging from rounded shoulders, slightly away from the body
+        shoulder = (side * (torso_size[0] * 0.85), 0.015, -0.29)
+        builder.add_mesh("shoulder", shoulder_vertices * 0.05 * build, shoulder_faces, shirt, body,
+                         location=shoulder, person=True)
+        builder.add_mesh("arm", arm_vertices, limb_faces, shirt, body, location=shoulder,
+                         rotation=(math.radians(rng.normal(0, 8)), -side * math.radians(rng.uniform(2, 12)), 0),
+                         person=True)
     neck_material = builder.material("skin_neck", skin * 0.92, roughness=0.5)
-    builder.add_mesh("neck", limb_vertices * [0.05 * build, 0.05 * build, 0.26], limb_faces, neck_material, body,
+    builder.add_mesh("neck", limb_vertices * [0.058 * build, 0.055 * build, 0.26], limb_faces, neck_material, body,
                      location=(0, 0.01, -0.3), person=True)
     if full_body:
         trousers = builder.random_fabric("trousers")

@@ -2,7 +2,9 @@
 
     python -m portrait3d_blender depth PHOTO -o DEPTH.png [--8bit] [--overwrite]
     python -m portrait3d_blender make PHOTO -o OUT.mp4|OUT.webm|OUT.gif|FOLDER/ [--preset preview|final]
-        [--frames N] [--width PX] [--engine cycles|eevee] [--depth-maps] [--blend F] [--overwrite]
+        [--move orbit|swing|vertical|dolly|dolly-zoom|ken-burns] [--easing ease|linear] [--one-way]
+        [--frames N] [--width PX] [--engine cycles|eevee] [--depth-maps] [--export MESH.glb|.obj|.ply]
+        [--blend F] [--overwrite]
 """
 
 import argparse
@@ -11,7 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .core import output_files, pipeline
+from .core import camera_path, output_files, pipeline
+
+
+MESH_SUFFIXES = (".glb", ".obj", ".ply")
 
 
 class CommandError(Exception):
@@ -46,6 +51,11 @@ def _parser():
         "--depth-maps", action="store_true",
         help="also write OUTPUT_depth.png (8-bit, white = near) and OUTPUT_mask.png beside the output",
     )
+    make.add_argument(
+        "--export", type=Path, action="append", default=[], metavar="MESH",
+        help="also export the 3D photo's meshes: .glb (binary glTF, texture embedded), .obj (+ .mtl, textures) "
+        "or .ply; may be given more than once",
+    )
     make.add_argument("--frames", type=int, default=pipeline.Settings.frames)
     make.add_argument("--fps", type=int, default=pipeline.Settings.fps)
     make.add_argument("--width", type=int, help="video width in pixels (default: 1024 on the long side)")
@@ -53,7 +63,15 @@ def _parser():
     make.add_argument("--samples", type=int)
     make.add_argument("--mesh-resolution", type=int)
     make.add_argument("--depth-strength", type=float, default=pipeline.Settings.depth_strength)
-    make.add_argument("--orbit-size", type=float, default=pipeline.Settings.orbit_size)
+    make.add_argument("--orbit-size", type=float, default=pipeline.Settings.orbit_size,
+                      help="how far the camera moves, as a share of the distance to the subject")
+    make.add_argument(
+        "--move", choices=tuple(move.lower().replace("_", "-") for move in camera_path.MOVES), default="orbit",
+        help="camera move: orbit, swing (side to side), vertical, dolly (in and out), dolly-zoom (vertigo), "
+        "ken-burns (zoom and pan)",
+    )
+    make.add_argument("--easing", choices=("ease", "linear"), default="ease", help="speed along the move")
+    make.add_argument("--one-way", action="store_true", help="move once from start to end instead of looping")
     make.add_argument("--blend", type=Path, help="also save the scene as this .blend for refinement")
     return parser
 
@@ -92,6 +110,9 @@ def _make_settings(arguments, analysis):
         frames=arguments.frames,
         fps=arguments.fps,
         orbit_size=arguments.orbit_size,
+        camera_move=arguments.move.upper().replace("-", "_"),
+        camera_easing=arguments.easing.upper(),
+        camera_loop=not arguments.one_way,
         engine=arguments.engine.upper(),
         compute_device=arguments.device.upper(),
     )
@@ -122,22 +143,34 @@ def run_make(arguments):
         _check_output(arguments.photo, arguments.blend, (".blend",), arguments.overwrite)
     for path in extras:
         _check_output(arguments.photo, path, (path.suffix,), arguments.overwrite)
+    for path in arguments.export:
+        _check_output(arguments.photo, path, MESH_SUFFIXES, arguments.overwrite)
+        if path.suffix.lower() == ".obj":
+            _check_output(arguments.photo, path.with_suffix(".mtl"), (".mtl",), arguments.overwrite)
     if arguments.frames < 2:
         raise CommandError("--frames must be at least 2")
     import bpy
 
-    from .blender import outputs
+    from .blender import export, outputs
     from .blender import scene as blender_scene
 
     analysis = pipeline.analyse_photo(arguments.photo, arguments.device.upper())
     settings = _make_settings(arguments, analysis)
     bpy.ops.wm.read_factory_settings(use_empty=True)
     scene = bpy.context.scene
-    *_, device = blender_scene.make_3d_photo(scene, arguments.photo, settings, analysis=analysis)
+    _, collection, *_, device = blender_scene.make_3d_photo(scene, arguments.photo, settings, analysis=analysis)
+    written = []
+    for path in arguments.export:  # before the render: quick, and a problem shows before the long part
+        try:
+            written += export.export_meshes(
+                bpy.context, export.photo_mesh_objects(collection), path, arguments.overwrite
+            )
+        except export.ExportError as error:
+            raise CommandError(str(error)) from None
     width, height = scene.render.resolution_x, scene.render.resolution_y
     print(f"Rendering {settings.frames} frames of {width}×{height} as {fmt} with {device}", file=sys.stderr)
     outputs.render_animation(scene, output, fmt)
-    written = [output]
+    written.insert(0, output)
     if arguments.depth_maps:
         depth_path, mask_path = output_files.map_paths(output)
         output_files.write_maps(analysis, depth_path, mask_path, bits=8)

@@ -11,7 +11,7 @@ TINY = ("--frames", 4, "--fps", 10, "--width", 64, "--samples", 1, "--mesh-resol
 
 
 @pytest.mark.slow
-def test_make_gif_with_depth_maps(tmp_path):
+def test_make_gif_with_depth_maps(tmp_path, astronaut_analysis):
     output = tmp_path / "astronaut.gif"
     result = run_cli("make", ASTRONAUT, "-o", output, *TINY, "--depth-maps")
     assert result.returncode == 0, result.stderr
@@ -24,9 +24,10 @@ def test_make_gif_with_depth_maps(tmp_path):
     with Image.open(tmp_path / "astronaut_depth.png") as depth, Image.open(tmp_path / "astronaut_mask.png") as mask:
         assert depth.mode == mask.mode == "L" and depth.size == mask.size == (512, 512)
         depth, mask = np.asarray(depth), np.asarray(mask)
-    person = mask > 128
-    assert 0.1 < person.mean() < 0.9
-    assert depth[person].mean() > depth[~person].mean() + 20  # white = near: the astronaut is nearer
+    # White = near: the map is the analysis's nearness (1 = nearest) in 8 bits; the mask is the person's.
+    np.testing.assert_allclose(depth[::8, ::8], np.round(astronaut_analysis.nearness[::8, ::8] * 255), atol=2)
+    np.testing.assert_allclose(mask[::8, ::8], np.round(astronaut_analysis.mask[::8, ::8] * 255), atol=2)
+    assert 0.1 < (mask > 128).mean() < 0.9
 
 
 @pytest.mark.slow
@@ -55,7 +56,7 @@ def test_existing_output_is_kept_without_overwrite(tmp_path):
 def test_overwrite_replaces_a_webm(tmp_path):
     output = tmp_path / "taken.webm"
     output.write_bytes(b"old")
-    result = run_cli("make", ASTRONAUT, "-o", output, *TINY, "--overwrite")
+    result = run_cli("make", ASTRONAUT, "-o", output, *TINY, "--overwrite", "--move", "dolly-zoom", "--easing", "linear")
     assert result.returncode == 0, result.stderr
     import bpy
 
@@ -93,3 +94,22 @@ def test_depth_8bit(tmp_path):
         assert np.asarray(depth).max() >= 250
     again = run_cli("depth", ASTRONAUT, "-o", output, "--8bit")
     assert again.returncode == 1 and "Output exists" in again.stderr
+
+
+@pytest.mark.slow
+def test_make_exports_meshes(tmp_path):
+    result = run_cli("make", ASTRONAUT, "-o", tmp_path / "clip.mp4", *TINY,
+                     "--export", tmp_path / "mesh.glb", "--export", tmp_path / "mesh.ply")
+    assert result.returncode == 0, result.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["clip.mp4", "mesh.glb", "mesh.ply"]
+    assert (tmp_path / "mesh.glb").read_bytes()[:4] == b"glTF"
+    assert f"Wrote {tmp_path / 'mesh.glb'}" in result.stdout
+
+
+@pytest.mark.slow
+def test_bad_export_suffix_is_refused_before_any_work(tmp_path):
+    result = run_cli("make", ASTRONAUT, "-o", tmp_path / "clip.mp4", *TINY, "--export", tmp_path / "mesh.fbx")
+    assert result.returncode == 1 and _error_lines(result.stderr) == [
+        f"error: Output must end in .glb or .obj or .ply: {tmp_path / 'mesh.fbx'}"
+    ]
+    assert list(tmp_path.iterdir()) == []

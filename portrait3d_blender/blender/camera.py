@@ -18,22 +18,26 @@ def new_camera(name, intrinsics, focus_distance, zoom=1.0):
     return camera
 
 
-def keyframe_path(obj, locations, rotations, first_frame=1, loop=True):
-    """One linear keyframe per frame on location and rotation.
+def keyframe_path(obj, locations, rotations, first_frame=1, loop=True, lens_factors=None):
+    """One linear keyframe per frame on location and rotation, and on the camera's lens when `lens_factors`
+    (multiples of its current lens) vary.
 
     A loop gets one more key, a copy of the first, one frame after the last, and a Cycles modifier: the curve's
-    period is then exactly the path's length and it repeats seamlessly past the scene's end.
+    period is then exactly the path's length and it repeats seamlessly past the scene's end. The lens curve
+    lives in the same action, in the camera data's own slot.
     """
     action = bpy.data.actions.new(f"{obj.name} Path")
     obj.animation_data_create().action = action
-    if loop:
-        locations = np.vstack([locations, locations[:1]])
-        rotations = np.vstack([rotations, rotations[:1]])
-    frame_count = len(locations)
-    frames = first_frame + np.arange(frame_count, dtype=np.float64)
-    for data_path, values in (("location", locations), ("rotation_euler", rotations)):
-        for axis in range(3):
-            curve = action.fcurve_ensure_for_datablock(obj, data_path, index=axis)
+    curves = [("location", locations, obj), ("rotation_euler", rotations, obj)]
+    if lens_factors is not None and np.ptp(lens_factors) > 0.0:
+        obj.data.animation_data_create().action = action
+        curves.append(("lens", (obj.data.lens * np.asarray(lens_factors, dtype=np.float64))[:, None], obj.data))
+    for data_path, values, owner in curves:
+        values = np.vstack([values, values[:1]]) if loop else np.asarray(values)
+        frame_count = len(values)
+        frames = first_frame + np.arange(frame_count, dtype=np.float64)
+        for axis in range(values.shape[1]):
+            curve = action.fcurve_ensure_for_datablock(owner, data_path, index=axis)
             curve.keyframe_points.add(frame_count)
             points = np.column_stack([frames, values[:, axis]]).astype(np.float32)
             curve.keyframe_points.foreach_set("co", points.ravel())

@@ -101,7 +101,10 @@ def build_3d_photo(scene, analysis, plan, settings):
         created.append(camera_data)
         camera_object = bpy.data.objects.new(f"{name} Camera", camera_data)
         created.append(camera_object)
-        blender_camera.keyframe_path(camera_object, plan.camera_locations, plan.camera_rotations)
+        blender_camera.keyframe_path(
+            camera_object, plan.camera_locations, plan.camera_rotations,
+            loop=plan.camera_loops, lens_factors=plan.camera_lens_factors,
+        )
         created.append(camera_object.animation_data.action)
         collection.objects.link(camera_object)
         photo_id = uuid.uuid4().hex

@@ -121,7 +121,8 @@ def sharpen_depth_edges(disparity, mask):
     """
     import cv2
 
-    band = max(2, round(max(mask.shape) / 128))
+    # The network's edge blur spans a few of its own pixels: scale the band by the upsampling factor.
+    band = max(2, round(3 * max(mask.shape) / max(NETWORK_SIZE_PORTRAIT)))
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * band + 1, 2 * band + 1))
     person = mask > 0.5
     person_core = cv2.erode(person.astype(np.uint8), kernel).astype(bool)

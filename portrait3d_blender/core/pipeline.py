@@ -25,6 +25,9 @@ class Settings:
     frames: int = 90
     fps: int = 30
     orbit_size: float = 0.04  # orbit radius as a share of the distance to the subject
+    camera_move: str = "ORBIT"  # one of camera_path.MOVES; orbit_size sets its amplitude
+    camera_easing: str = "EASE"  # "EASE" (sinusoidal) or "LINEAR" speed along the move
+    camera_loop: bool = True  # back and forth to a seamless loop; False: one way (an orbit always loops)
     engine: str = "CYCLES"  # or "EEVEE"
     lit: bool = False  # principled shading lit by the scene instead of the photo's own light
     layered: bool = True  # subject and background layers, torn at depth edges; False: one rubber sheet
@@ -64,6 +67,8 @@ class ScenePlan:
     camera_locations: np.ndarray  # (frames, 3)
     camera_rotations: np.ndarray  # (frames, 3) XYZ Euler
     zoom: float  # lens multiplier that keeps the photo's borders out of the orbit's view
+    camera_lens_factors: np.ndarray | None = None  # (frames,) lens over the capture lens × zoom; None: 1
+    camera_loops: bool = True  # the frame after the last is the first again
 
 
 def analyse_photo(path, compute_device="AUTO", weights_path=None, progress=None, cancel=None):
@@ -142,7 +147,12 @@ def plan_scene(analysis, settings):
         sheet = geometry.build_grid_mesh(depth_map, intrinsics, capture_location, settings.mesh_resolution,
                                          uv_transform=uv_transform)
         mesh_layers = [layers.Layer("Photo", sheet, fill_rgb=None, matte_rgba=None)]
-    locations, rotations = camera_path.orbit(capture_location, np.zeros(3), orbit_radius, settings.frames)
+    half_view = (intrinsics.width / (2.0 * intrinsics.focal_px), intrinsics.height / (2.0 * intrinsics.focal_px))
+    path = camera_path.camera_move(
+        settings.camera_move, capture_location, np.zeros(3), orbit_radius, settings.frames,
+        settings.camera_easing, settings.camera_loop, half_view=half_view,
+    )
+    locations, rotations = path.locations, path.rotations
     return ScenePlan(
         layers=mesh_layers,
         intrinsics=intrinsics,
@@ -151,6 +161,8 @@ def plan_scene(analysis, settings):
         camera_locations=locations,
         camera_rotations=rotations,
         zoom=border_zoom(depth_map, intrinsics, focus_distance, orbit_radius),
+        camera_lens_factors=path.lens_factors,
+        camera_loops=path.loops,
     )
 
 

@@ -26,7 +26,14 @@ class PORTRAIT3D_PT_main(bpy.types.Panel):
         column = layout.column(heading="Camera")
         column.prop(settings, "frames")
         column.prop(settings, "fps")
+        column.prop(settings, "camera_move", text="Move")
         column.prop(settings, "orbit_size")
+        row = column.row()
+        row.active = settings.camera_move != "ORBIT"
+        row.prop(settings, "camera_easing")
+        row = column.row()
+        row.active = settings.camera_move != "ORBIT"
+        row.prop(settings, "camera_loop")
         row = layout.row(align=True)
         row.operator("portrait3d.create_3d_photo", icon="IMAGE_DATA")
         row.operator("portrait3d.refine_3d_photo", icon="FILE_REFRESH", text="Update")
@@ -40,6 +47,11 @@ class PORTRAIT3D_PT_main(bpy.types.Panel):
         column.prop(settings, "output_path")
         column.prop(settings, "overwrite")
         layout.operator("portrait3d.render_animation", icon="RENDER_ANIMATION")
+
+        layout.separator()
+        row = layout.row(align=True)
+        row.operator("portrait3d.export_mesh", icon="EXPORT")
+        row.operator("portrait3d.export_depth_map", icon="IMAGE_ZDEPTH")
 
 
 CLASSES = (PORTRAIT3D_PT_main,)

@@ -48,6 +48,32 @@ class PORTRAIT3D_PG_settings(bpy.types.PropertyGroup):
         soft_max=0.2,
         subtype="FACTOR",
     )
+    camera_move: bpy.props.EnumProperty(
+        name="Camera Move",
+        description="How the camera moves; Orbit Size sets how far",
+        items=(
+            ("ORBIT", "Orbit", "Circle around the capture point, the subject held still"),
+            ("SWING", "Swing", "Sway from side to side, the subject held still"),
+            ("VERTICAL", "Vertical", "Sway up and down, the subject held still"),
+            ("DOLLY", "Dolly", "Move toward the subject"),
+            ("DOLLY_ZOOM", "Dolly Zoom", "Move back while zooming in: the subject keeps its size, the background grows"),
+            ("KEN_BURNS", "Ken Burns", "Zoom in while panning toward the subject"),
+        ),
+        default=_DEFAULTS.camera_move,
+    )
+    camera_easing: bpy.props.EnumProperty(
+        name="Easing",
+        items=(
+            ("EASE", "Ease In and Out", "Slow at the turning points (sinusoidal)"),
+            ("LINEAR", "Linear", "Constant speed"),
+        ),
+        default=_DEFAULTS.camera_easing,
+    )
+    camera_loop: bpy.props.BoolProperty(
+        name="Loop",
+        description="Go there and back for a seamless loop; off: one way (an orbit always loops)",
+        default=_DEFAULTS.camera_loop,
+    )
     engine: bpy.props.EnumProperty(
         name="Engine",
         items=(
@@ -94,6 +120,9 @@ def core_settings(properties, compute_device):
         frames=properties.frames,
         fps=properties.fps,
         orbit_size=properties.orbit_size,
+        camera_move=properties.camera_move,
+        camera_easing=properties.camera_easing,
+        camera_loop=properties.camera_loop,
         engine=properties.engine,
         lit=properties.lit,
         layered=properties.layered,

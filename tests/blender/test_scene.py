@@ -120,8 +120,11 @@ def test_exif_rotated_photo_is_textured_upright(empty_scene, tmp_path):
 
 
 @pytest.mark.slow
-def test_capture_view_render_reproduces_the_photo(empty_scene, astronaut_analysis, tmp_path):
-    _build(empty_scene, astronaut_analysis, orbit_size=0.0, render_size=128, render_samples=4, layered=True)
+@pytest.mark.parametrize("layered", [False, True])
+def test_capture_view_render_reproduces_the_photo(empty_scene, astronaut_analysis, tmp_path, layered):
+    """From where the photo was taken, the render is the photo: exactly for one sheet; for layers, bar the
+    one-quad tears that show their back-fill and the soft edge's inpainted background."""
+    _build(empty_scene, astronaut_analysis, orbit_size=0.0, render_size=128, render_samples=4, layered=layered)
     empty_scene.render.image_settings.file_format = "PNG"
     empty_scene.render.filepath = str(tmp_path / "capture.png")
     bpy.ops.render.render(write_still=True)
@@ -129,4 +132,6 @@ def test_capture_view_render_reproduces_the_photo(empty_scene, astronaut_analysi
 
     rendered = np.asarray(Image.open(tmp_path / "capture.png").convert("RGB"), dtype=np.float32)
     expected = np.asarray(Image.open(ASTRONAUT).convert("RGB").resize((128, 128), Image.BOX), dtype=np.float32)
-    assert np.abs(rendered - expected).mean() < 6.0  # out of 255: the same picture, bar resampling
+    error = np.abs(rendered - expected).mean(axis=2)  # out of 255
+    assert np.median(error) < 3.0
+    assert error.mean() < (6.0 if not layered else 10.0)

@@ -1,0 +1,254 @@
+"""Export a 3D photo's meshes with Blender's own exporters: binary glTF (.glb), OBJ (+ MTL and textures), PLY.
+
+Our render materials mix several textures on two UV maps; exporters understand one colour texture. For the
+export, each material slot is swapped for a plain one that shows its colour texture: unlit (a Background shader,
+which the glTF exporter writes as KHR_materials_unlit, so viewers show the photo's colours unlit) for glTF, and
+a principled base colour for OBJ's MTL. Only the 3D photo's mesh objects are exported; the scene's selection,
+the materials and the files beside the output are restored or left alone, and the output appears atomically.
+"""
+
+import contextlib
+import os
+from pathlib import Path
+
+import bpy
+
+from ..core import output_files
+from .scene import PHOTO_PROPERTY
+
+MESH_FORMATS = {".glb": "GLB", ".obj": "OBJ", ".ply": "PLY"}
+_SHADER_COLOR_INPUTS = {"EMISSION": "Color", "BSDF_PRINCIPLED": "Base Color", "BACKGROUND": "Color"}
+
+
+class ExportError(Exception):
+    """A mesh export that cannot be done; one line for the user."""
+
+
+def photo_collection(scene, active=None):
+    """The collection of the 3D photo that `active` (else the scene's camera) belongs to, or None."""
+    for candidate in (active, scene.camera):
+        for collection in candidate.users_collection if candidate is not None else ():
+            if any(PHOTO_PROPERTY in obj for obj in collection.objects):
+                return collection
+    return None
+
+
+def photo_mesh_objects(collection):
+    """Every mesh object of the 3D photo's collection (subject, background, ...), in a stable order."""
+    return sorted((obj for obj in collection.all_objects if obj.type == "MESH"), key=lambda obj: obj.name)
+
+
+def export_format(path):
+    try:
+        return MESH_FORMATS[Path(path).suffix.lower()]
+    except KeyError:
+        raise ExportError(f"Mesh export must end in .glb, .obj or .ply: {path}") from None
+
+
+def companion_files(output):
+    """Files an export writes beside `output` besides itself (OBJ: its MTL); checked before writing."""
+    output = Path(output)
+    return [output.with_suffix(".mtl")] if export_format(output) == "OBJ" else []
+
+
+def color_texture(material):
+    """The image texture node that gives `material` its colour: followed upstream from the shader's colour input,
+    through mixes, taking the first texture found (the photo, or the computed fill)."""
+    if material is None or not material.use_nodes:
+        return None
+    shaders = [node for node in material.node_tree.nodes if node.type in _SHADER_COLOR_INPUTS]
+    for shader in shaders:
+        found = _upstream_texture(shader.inputs[_SHADER_COLOR_INPUTS[shader.type]], set())
+        if found is not None:
+            return found
+    return next((node for node in material.node_tree.nodes if node.type == "TEX_IMAGE" and node.image), None)
+
+
+def _upstream_texture(socket, seen):
+    for link in socket.links:
+        node = link.from_node
+        if node.as_pointer() in seen:
+            continue
+        seen.add(node.as_pointer())
+        if node.type == "TEX_IMAGE" and node.image is not None:
+            return node
+        # Colours before factors: a mix's "A"/"B" colours, not the mask that blends them.
+        colour_inputs = [upstream for upstream in node.inputs if upstream.type == "RGBA"]
+        for upstream in colour_inputs or node.inputs:
+            found = _upstream_texture(upstream, seen)
+            if found is not None:
+                return found
+    return None
+
+
+def _uv_map_of(texture):
+    for link in texture.inputs["Vector"].links:
+        if link.from_node.type == "UVMAP":
+            return link.from_node.uv_map
+    return ""
+
+
+def _export_material(name, image, uv_map, unlit):
+    material = bpy.data.materials.new(name)
+    material.use_nodes = True
+    nodes, links = material.node_tree.nodes, material.node_tree.links
+    nodes.clear()
+    texture = nodes.new("ShaderNodeTexImage")
+    texture.image = image
+    texture.extension = "EXTEND"
+    if uv_map:
+        uv_node = nodes.new("ShaderNodeUVMap")
+        uv_node.uv_map = uv_map
+        links.new(uv_node.outputs["UV"], texture.inputs["Vector"])
+    if unlit:
+        shader = nodes.new("ShaderNodeBackground")
+        links.new(texture.outputs["Color"], shader.inputs["Color"])
+    else:
+        shader = nodes.new("ShaderNodeBsdfPrincipled")
+        links.new(texture.outputs["Color"], shader.inputs["Base Color"])
+    output = nodes.new("ShaderNodeOutputMaterial")
+    links.new(shader.outputs[0], output.inputs["Surface"])
+    return material
+
+
+@contextlib.contextmanager
+def _export_materials(objects, unlit, texture_folder=None, stem="texture"):
+    """Swap every material slot for a one-texture export material; with `texture_folder`, the textures are
+    written there as files (named after `stem`) and referenced by file, for formats that do not embed them."""
+    created_materials, created_images, swapped = [], [], []
+    file_images = {}
+    try:
+        for obj in objects:
+            for slot in obj.material_slots:
+                texture = color_texture(slot.material)
+                if texture is None:
+                    continue
+                image = texture.image
+                if texture_folder is not None:
+                    if image.name not in file_images:
+                        file_images[image.name] = _image_file(image, texture_folder, f"{stem}_{len(file_images)}")
+                        created_images.append(file_images[image.name])
+                    image = file_images[image.name]
+                material = _export_material(slot.material.name, image, _uv_map_of(texture), unlit)
+                created_materials.append(material)
+                swapped.append((slot, slot.material))
+                slot.material = material
+        yield
+    finally:
+        for slot, material in reversed(swapped):
+            slot.material = material
+        for material in created_materials:
+            bpy.data.materials.remove(material)
+        for image in created_images:
+            bpy.data.images.remove(image)
+
+
+def _image_file(image, folder, stem):
+    """Write `image` as a file in `folder` (its packed bytes, else a PNG) and return a new image that loads it."""
+    if image.packed_file is not None:
+        extension = {"JPEG": ".jpg", "WEBP": ".webp", "TIFF": ".tif", "BMP": ".bmp"}.get(image.file_format, ".png")
+        path = Path(folder) / f"{stem}{extension}"
+        path.write_bytes(image.packed_file.data)
+    else:
+        path = Path(folder) / f"{stem}.png"
+        copy = image.copy()
+        try:
+            copy.filepath_raw = str(path)
+            copy.file_format = "PNG"
+            copy.save()
+        finally:
+            bpy.data.images.remove(copy)
+    return bpy.data.images.load(str(path), check_existing=False)
+
+
+@contextlib.contextmanager
+def _only_selected(view_layer, objects):
+    """Select exactly `objects` for a `use_selection` export; restore the user's selection and active object."""
+    previous = {obj.name for obj in view_layer.objects if obj.select_get(view_layer=view_layer)}
+    active = view_layer.objects.active
+    try:
+        for obj in view_layer.objects:
+            obj.select_set(obj in objects, view_layer=view_layer)
+        view_layer.objects.active = objects[0]
+        yield
+    finally:
+        for obj in view_layer.objects:
+            obj.select_set(obj.name in previous, view_layer=view_layer)
+        view_layer.objects.active = active
+
+
+def export_meshes(context, objects, output, overwrite=False):
+    """Write `objects` (mesh objects in the context's view layer) to `output` (.glb, .obj or .ply).
+
+    Returns the paths written, `output` first (an OBJ's MTL and textures follow). Nothing is replaced unless
+    `overwrite`, and never the photo a mesh was made from.
+    """
+    output = Path(output)
+    fmt = export_format(output)
+    if not objects:
+        raise ExportError("There are no 3D photo meshes to export")
+    view_layer = context.view_layer
+    view_layer.update()  # a collection linked moments ago is only listed in the view layer after a sync
+    missing = [obj.name for obj in objects if obj.name not in view_layer.objects]
+    if missing:
+        raise ExportError(f"Not in the current view layer, so not exported: {', '.join(missing)}")
+    staging = output_files.temporary_name(output.with_suffix(""), tag="export")
+    staging.mkdir()
+    target = staging / output.name
+    try:
+        with _only_selected(view_layer, objects), context.temp_override(
+            view_layer=view_layer, selected_objects=list(objects), active_object=objects[0]
+        ):
+            if fmt == "GLB":
+                with _export_materials(objects, unlit=True):
+                    bpy.ops.export_scene.gltf(
+                        filepath=str(target),
+                        export_format="GLB",
+                        use_selection=True,
+                        export_materials="EXPORT",
+                        export_image_format="AUTO",
+                        export_texcoords=True,
+                        export_normals=True,
+                        export_animations=False,
+                        export_cameras=False,
+                        export_lights=False,
+                        export_yup=True,
+                    )
+            elif fmt == "OBJ":
+                with _export_materials(objects, unlit=False, texture_folder=staging, stem=output.stem):
+                    bpy.ops.wm.obj_export(
+                        filepath=str(target),
+                        export_selected_objects=True,
+                        export_materials=True,
+                        export_uv=True,
+                        export_normals=True,
+                        path_mode="STRIP",  # the MTL names its textures by file name: they lie beside it
+                        forward_axis="NEGATIVE_Z",
+                        up_axis="Y",
+                    )
+            else:
+                bpy.ops.wm.ply_export(
+                    filepath=str(target),
+                    export_selected_objects=True,
+                    export_uv=True,
+                    export_normals=True,
+                    ascii_format=False,
+                    forward_axis="NEGATIVE_Z",
+                    up_axis="Y",
+                )
+        if not target.is_file():
+            raise ExportError(f"Blender's exporter wrote nothing for {output}")
+        companions = sorted(path for path in staging.iterdir() if path != target)
+        sources = {Path(obj[PHOTO_PROPERTY]["source"]).resolve() for obj in objects if PHOTO_PROPERTY in obj}
+        for path in [target, *companions]:
+            destination = output.parent / path.name
+            if destination.resolve() in sources:
+                raise ExportError(f"Refusing to overwrite the input photo: {destination}")
+            if destination.exists() and not overwrite:
+                raise ExportError(f"Output exists: {destination} (pass --overwrite to replace it)")
+        for path in companions:  # the main file last: once it is there, everything it refers to is too
+            os.replace(path, output.parent / path.name)
+        os.replace(target, output)
+        return [output] + [output.parent / path.name for path in companions]
+    finally:
+        output_files.remove_folder(staging)

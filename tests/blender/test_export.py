@@ -1,0 +1,132 @@
+"""Mesh export of a 3D photo: only its meshes, texture embedded (glTF) or beside (OBJ), nothing clobbered."""
+
+import json
+import struct
+
+import pytest
+
+bpy = pytest.importorskip("bpy")
+
+from portrait3d_blender.blender import export  # noqa: E402
+from portrait3d_blender.blender import scene as blender_scene  # noqa: E402
+from portrait3d_blender.core import pipeline  # noqa: E402
+from tests.conftest import ASTRONAUT  # noqa: E402
+
+
+@pytest.fixture
+def photo_scene(empty_scene, astronaut_analysis):
+    """A small 3D photo beside a user's cube that is selected and active."""
+    bpy.ops.mesh.primitive_cube_add()
+    cube = bpy.context.active_object
+    cube.name = "User Cube"
+    settings = pipeline.Settings(mesh_resolution=32, frames=4)
+    plan = pipeline.plan_scene(astronaut_analysis, settings)
+    collection, *_ = blender_scene.build_3d_photo(empty_scene, astronaut_analysis, plan, settings)
+    objects = export.photo_mesh_objects(collection)
+    return collection, objects, cube
+
+
+def _glb_json(path):
+    data = path.read_bytes()
+    assert data[:4] == b"glTF"
+    length = struct.unpack("<I", data[12:16])[0]
+    return json.loads(data[20 : 20 + length])
+
+
+def _import_and_count(importer, path):
+    """Import into a fresh empty file; {object name: vertex count} and the textures of its materials."""
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    importer(filepath=str(path))
+    counts, images = {}, []
+    for obj in bpy.context.scene.objects:
+        if obj.type == "MESH":
+            counts[obj.name] = len(obj.data.vertices)
+            for slot in obj.material_slots:
+                images += [node.image for node in slot.material.node_tree.nodes if node.type == "TEX_IMAGE"]
+    return counts, images
+
+
+def test_photo_collection_is_found_from_the_camera_or_a_layer(photo_scene):
+    collection, objects, cube = photo_scene
+    assert export.photo_collection(bpy.context.scene) == collection
+    assert export.photo_collection(bpy.context.scene, active=objects[-1]) == collection
+    assert cube not in objects and all(obj.type == "MESH" for obj in objects)
+    assert len(objects) == len([obj for obj in collection.objects if obj.type == "MESH"]) >= 1
+
+
+def test_glb_embeds_the_texture_unlit_and_reimports_with_the_same_vertices(photo_scene, tmp_path):
+    collection, objects, cube = photo_scene
+    expected = {obj.name: len(obj.data.vertices) for obj in objects}
+    materials_before = [[slot.material for slot in obj.material_slots] for obj in objects]
+    output = tmp_path / "photo.glb"
+    assert export.export_meshes(bpy.context, objects, output) == [output]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["photo.glb"]
+    # The scene is as it was: materials back, the user's selection and active object restored.
+    assert [[slot.material for slot in obj.material_slots] for obj in objects] == materials_before
+    assert cube.select_get() and bpy.context.view_layer.objects.active == cube
+    assert not any(obj.select_get() for obj in objects)
+
+    document = _glb_json(output)
+    assert "KHR_materials_unlit" in document["extensionsUsed"]
+    assert document["images"] and all("bufferView" in image for image in document["images"])  # embedded
+    assert {node["name"] for node in document["nodes"]} == set(expected)  # no camera, no cube
+
+    counts, images = _import_and_count(bpy.ops.import_scene.gltf, output)
+    assert counts == expected
+    assert images and all(image.packed_file is not None and image.size[0] > 0 for image in images)
+    assert any(tuple(image.size) == (512, 512) for image in images)  # the photo itself
+
+
+def test_obj_writes_its_mtl_and_textures_beside_it(photo_scene, tmp_path):
+    _, objects, _ = photo_scene
+    expected = {obj.name.replace(" ", "_"): len(obj.data.vertices) for obj in objects}
+    written = export.export_meshes(bpy.context, objects, tmp_path / "photo.obj")
+    assert written[0] == tmp_path / "photo.obj" and tmp_path / "photo.mtl" in written
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(path.name for path in written)
+    assert (tmp_path / "photo_0.png").read_bytes() == ASTRONAUT.read_bytes()  # the photo's own bytes
+    assert "map_Kd photo_0.png" in (tmp_path / "photo.mtl").read_text()
+    counts, images = _import_and_count(bpy.ops.wm.obj_import, tmp_path / "photo.obj")
+    assert counts == expected and images
+
+
+def test_ply_holds_every_vertex(photo_scene, tmp_path):
+    _, objects, _ = photo_scene
+    total = sum(len(obj.data.vertices) for obj in objects)
+    export.export_meshes(bpy.context, objects, tmp_path / "photo.ply")
+    counts, _ = _import_and_count(bpy.ops.wm.ply_import, tmp_path / "photo.ply")
+    assert sum(counts.values()) == total
+
+
+def test_existing_files_are_kept_unless_overwrite(photo_scene, tmp_path):
+    _, objects, _ = photo_scene
+    (tmp_path / "photo.mtl").write_text("mine")
+    with pytest.raises(export.ExportError, match="Output exists: .*photo.mtl"):
+        export.export_meshes(bpy.context, objects, tmp_path / "photo.obj")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["photo.mtl"]  # nothing half-written
+    export.export_meshes(bpy.context, objects, tmp_path / "photo.obj", overwrite=True)
+    assert (tmp_path / "photo.mtl").read_text().startswith("#")
+
+
+def test_unknown_suffix(photo_scene, tmp_path):
+    with pytest.raises(export.ExportError, match=".glb, .obj or .ply"):
+        export.export_meshes(bpy.context, photo_scene[1], tmp_path / "photo.fbx")
+
+
+def test_export_mesh_operator(photo_scene, tmp_path):
+    output = tmp_path / "op.glb"
+    assert bpy.ops.portrait3d.export_mesh(filepath=str(output)) == {"FINISHED"}
+    assert output.is_file()
+    with pytest.raises(RuntimeError, match="exists"):
+        bpy.ops.portrait3d.export_mesh(filepath=str(output))
+
+
+def test_export_depth_map_operator_writes_depth_and_mask(photo_scene, tmp_path, astronaut_analysis):
+    import numpy as np
+    from PIL import Image
+
+    output = tmp_path / "astro_depth.png"
+    assert bpy.ops.portrait3d.export_depth_map(filepath=str(output)) == {"FINISHED"}
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["astro_depth.png", "astro_mask.png"]
+    with Image.open(output) as depth:
+        assert depth.mode == "L" and depth.size == (512, 512)
+        np.testing.assert_allclose(np.asarray(depth), np.round(astronaut_analysis.nearness * 255), atol=1)
