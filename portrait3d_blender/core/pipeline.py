@@ -137,14 +137,16 @@ def plan_scene(analysis, settings):
     if not photo.texture_from_file(settings.max_texture_size):
         uv_transform = None  # the texture is made from upright pixels
     orbit_radius = settings.orbit_size * focus_distance
-    grid_spec = (intrinsics, capture_location, settings.mesh_resolution, uv_transform)
+    # No more quads than the photo has pixels: a thumbnail gets a mesh to match.
+    quads_long_side = min(settings.mesh_resolution, max(photo.width, photo.height))
+    grid_spec = (intrinsics, capture_location, quads_long_side, uv_transform)
     if settings.layered:
         mesh_layers = layers.build_layers(
             photo.working_rgb, analysis.mask, analysis.person_found, depth_map, grid_spec, orbit_radius,
             settings.tear_threshold,
         )
     else:
-        sheet = geometry.build_grid_mesh(depth_map, intrinsics, capture_location, settings.mesh_resolution,
+        sheet = geometry.build_grid_mesh(depth_map, intrinsics, capture_location, quads_long_side,
                                          uv_transform=uv_transform)
         mesh_layers = [layers.Layer("Photo", sheet, fill_rgb=None, matte_rgba=None)]
     half_view = (intrinsics.width / (2.0 * intrinsics.focal_px), intrinsics.height / (2.0 * intrinsics.focal_px))
