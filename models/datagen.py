@@ -489,7 +489,7 @@ def build_hand(builder, rng, parent, skin, sleeve, location, rotation):
                      location=(0, 0, -0.32), person=True)
 
 
-def build_person(builder, rng, location, yaw, full_body):
+def build_person(builder, rng, location, yaw):
     """One person standing at `location` (feet on the floor), facing roughly -y. Returns the head centre."""
     skin_index = rng.uniform(0, len(SKIN_TONES) - 1)
     low = int(skin_index)
@@ -528,14 +528,13 @@ def build_person(builder, rng, location, yaw, full_body):
     neck_material = builder.material("skin_neck", skin * 0.92, roughness=0.5)
     builder.add_mesh("neck", limb_vertices * [0.058 * build, 0.055 * build, 0.26], limb_faces, neck_material, body,
                      location=(0, 0.01, -0.3), person=True)
-    if full_body:
-        trousers = builder.random_fabric("trousers")
-        for side in (-1, 1):
-            builder.add_mesh("leg", limb_vertices * [0.07, 0.07, height - 0.95], limb_faces, trousers, root,
-                             location=(side * 0.1, 0, 0), person=True)
-        shoe = builder.material("shoe", _random_colour(rng) * 0.4, roughness=0.4)
-        for side in (-1, 1):
-            builder.add_box("shoe", (0.1, 0.26, 0.08), (side * 0.1, -0.05, 0.04), shoe, person=True, parent=root)
+    trousers = builder.random_fabric("trousers")  # legs and shoes, seen in wide shots
+    for side in (-1, 1):
+        builder.add_mesh("leg", limb_vertices * [0.07, 0.07, height - 0.95], limb_faces, trousers, root,
+                         location=(side * 0.1, 0, 0), person=True)
+    shoe = builder.material("shoe", _random_colour(rng) * 0.4, roughness=0.4)
+    for side in (-1, 1):
+        builder.add_box("shoe", (0.1, 0.26, 0.08), (side * 0.1, -0.05, 0.04), shoe, person=True, parent=root)
 
     head_pivot = builder.add_empty("head_pivot", body, (0, 0.0, -0.08),
                                    (math.radians(rng.normal(0, 10)), math.radians(rng.normal(0, 7)),
@@ -569,7 +568,7 @@ def build_backdrop(builder, rng, person_distance_behind):
     so every pixel has a finite depth (the sky is a far emissive plane).
 
     Returns the kind and the box that lights must stay inside."""
-    kind = str(rng.choice(["wall", "room", "outdoor"], p=[0.3, 0.4, 0.3]))
+    kind = str(rng.choice(["wall", "room", "outdoor"], p=[0.25, 0.4, 0.35]))
     wall_y = person_distance_behind
     bounds = [[-1000.0, -1000.0, 0.05], [1000.0, wall_y - 0.1, 1000.0]]
     if kind in ("wall", "room"):
@@ -677,15 +676,15 @@ def place_camera(builder, rng, head_centre, width, height):
     """Lens from selfie (~24 mm) to portrait tele (~85 mm); distance framing the head at a random size and
     position; camera elevation, azimuth and roll. Returns the camera record with pixel intrinsics."""
     bpy = builder.bpy
-    shot = str(rng.choice(["selfie", "normal", "tele", "wide"], p=[0.3, 0.3, 0.28, 0.12]))
+    shot = str(rng.choice(["selfie", "normal", "tele", "wide"], p=[0.25, 0.28, 0.25, 0.22]))
     focal_mm = {"selfie": rng.uniform(20, 30), "normal": rng.uniform(30, 55), "tele": rng.uniform(55, 100),
                 "wide": rng.uniform(24, 50)}[shot]
     head_fraction = {"selfie": rng.uniform(0.3, 0.6), "normal": rng.uniform(0.2, 0.5), "tele": rng.uniform(0.2, 0.55),
-                     "wide": rng.uniform(0.05, 0.15)}[shot]
+                     "wide": rng.uniform(0.05, 0.2)}[shot]
     focal_px = focal_mm / SENSOR_MM * max(width, height)
     distance = 0.24 * focal_px / (head_fraction * height)
     azimuth = math.radians(rng.normal(0, 15))
-    elevation = math.radians(rng.uniform(-5, 25) if shot == "selfie" else rng.uniform(-12, 15))
+    elevation = math.radians(rng.uniform(-5, 25) if shot == "selfie" else rng.uniform(-10, 22))
     forward = np.array([math.sin(azimuth) * math.cos(elevation), math.cos(azimuth) * math.cos(elevation),
                         -math.sin(elevation)])
     camera_location = head_centre - forward * distance
@@ -793,12 +792,11 @@ def render_sample(bpy, seed, out_dir, threads, gpu):
     configure_render(bpy, width, height, seed, threads, gpu)
     builder = SceneBuilder(bpy, rng)
 
-    full_body = rng.uniform() < 0.5
-    main_head, main_info = build_person(builder, rng, (0, 0, 0), math.radians(rng.normal(0, 15)), full_body)
+    main_head, main_info = build_person(builder, rng, (0, 0, 0), math.radians(rng.normal(0, 15)))
     people = [main_info]
     for _ in range(rng.choice([0, 1, 2], p=[0.72, 0.2, 0.08])):
         location = (rng.choice([-1, 1]) * rng.uniform(0.35, 0.9), rng.uniform(-0.1, 1.5), rng.uniform(-0.2, 0.1))
-        people.append(build_person(builder, rng, location, math.radians(rng.normal(0, 25)), True)[1])
+        people.append(build_person(builder, rng, location, math.radians(rng.normal(0, 25)))[1])
     behind = rng.choice([rng.uniform(0.3, 1.2), rng.uniform(1.2, 6.0)])
     backdrop, light_bounds = build_backdrop(builder, rng, behind)
     add_lights(builder, rng, main_head, backdrop == "outdoor", light_bounds)
@@ -826,7 +824,7 @@ def render_sample(bpy, seed, out_dir, threads, gpu):
     cv2.imwrite(f"{stem}_mask.png", mask.astype(np.uint8) * 255)
     np.save(f"{stem}_depth.npy", np.minimum(depth, 60000).astype(np.float16))
     meta = {"seed": seed, "split": "test" if seed >= TEST_SEED_START else "train", "camera": camera,
-            "backdrop": backdrop, "people": people, "full_body": bool(full_body),
+            "backdrop": backdrop, "people": people,
             "render_seconds": round(render_seconds, 3), "person_fraction": float(mask.mean())}
     temporary = Path(f"{stem}_meta.json.tmp")
     temporary.write_text(json.dumps(meta, indent=1))

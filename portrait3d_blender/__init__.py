@@ -6,9 +6,9 @@ Only registration lives here; nothing heavy is imported until a class is registe
 
 
 def _ui_modules():
-    from .ui import create, export_operators, operators, panels, preferences, properties, refine
+    from .ui import create, export_operators, focus_operators, operators, panels, preferences, properties, refine
 
-    return (preferences, properties, create, refine, operators, export_operators, panels)
+    return (preferences, properties, create, refine, operators, export_operators, focus_operators, panels)
 
 
 def register():

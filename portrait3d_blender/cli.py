@@ -4,14 +4,12 @@
     python -m portrait3d_blender make PHOTO -o OUT.mp4|OUT.webm|OUT.gif|FOLDER/ [--preset preview|final]
         [--move orbit|swing|vertical|dolly|dolly-zoom|ken-burns] [--easing ease|linear] [--one-way]
         [--frames N] [--width PX] [--engine cycles|eevee] [--depth-maps] [--export MESH.glb|.obj|.ply]
-        [--blend F] [--overwrite]
+        [--dof F_STOP] [--still STILL.png] [--stereo sbs|anaglyph] [--blend F] [--overwrite]
 """
 
 import argparse
 import sys
 from pathlib import Path
-
-import numpy as np
 
 from .core import camera_path, output_files, pipeline
 
@@ -56,6 +54,12 @@ def _parser():
         help="also export the 3D photo's meshes: .glb (binary glTF, texture embedded), .obj (+ .mtl, textures) "
         "or .ply; may be given more than once",
     )
+    make.add_argument("--dof", type=float, metavar="F_STOP",
+                      help="depth of field focused on the face at this f-stop (e.g. 2.8; lower blurs more)")
+    make.add_argument("--still", type=Path, metavar="PNG",
+                      help="also render the first frame as a still PNG ('refocus' with --dof)")
+    make.add_argument("--stereo", choices=("sbs", "anaglyph"),
+                      help="render left and right views side by side (twice as wide) or as a red/cyan anaglyph")
     make.add_argument("--frames", type=int, default=pipeline.Settings.frames)
     make.add_argument("--fps", type=int, default=pipeline.Settings.fps)
     make.add_argument("--width", type=int, help="video width in pixels (default: 1024 on the long side)")
@@ -141,6 +145,10 @@ def run_make(arguments):
         extras += output_files.map_paths(output)
     if arguments.blend is not None:
         _check_output(arguments.photo, arguments.blend, (".blend",), arguments.overwrite)
+    if arguments.still is not None:
+        _check_output(arguments.photo, arguments.still, (".png",), arguments.overwrite)
+    if arguments.dof is not None and arguments.dof <= 0:
+        raise CommandError("--dof must be a positive f-stop")
     for path in extras:
         _check_output(arguments.photo, path, (path.suffix,), arguments.overwrite)
     for path in arguments.export:
@@ -151,7 +159,7 @@ def run_make(arguments):
         raise CommandError("--frames must be at least 2")
     import bpy
 
-    from .blender import export, outputs
+    from .blender import export, focus, outputs
     from .blender import scene as blender_scene
 
     analysis = pipeline.analyse_photo(arguments.photo, arguments.device.upper())
@@ -169,6 +177,15 @@ def run_make(arguments):
             raise CommandError(str(error)) from None
     width, height = scene.render.resolution_x, scene.render.resolution_y
     print(f"Rendering {settings.frames} frames of {width}×{height} as {fmt} with {device}", file=sys.stderr)
+    if arguments.dof is not None:
+        focus.enable_depth_of_field(scene.camera, arguments.dof)
+    if arguments.stereo is not None:
+        scene.frame_set(scene.frame_start)
+        mode = {"sbs": "SIDE_BY_SIDE", "anaglyph": "ANAGLYPH"}[arguments.stereo]
+        focus.configure_stereo(scene, scene.camera, mode, export.photo_mesh_objects(collection))
+    if arguments.still is not None:
+        focus.render_still(scene, arguments.still, frame=scene.frame_start)
+        written.append(arguments.still)
     outputs.render_animation(scene, output, fmt)
     written.insert(0, output)
     if arguments.depth_maps:

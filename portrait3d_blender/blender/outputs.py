@@ -32,6 +32,7 @@ class PendingOutput:
     def configure(self, scene):
         """Point the scene's output at the temporary target in this format."""
         self.fps = scene.render.fps / scene.render.fps_base
+        self.previous_filepath = scene.render.filepath
         self.frame_count = scene.frame_end - scene.frame_start + 1
         if self.format == "MP4":
             blender_render.configure_video(scene, self.target)
@@ -136,7 +137,9 @@ def start_render_job(scene, output, fmt=None, on_finished=None):
     def finish():
         global _pending
         if pending.state == "RENDERING":
-            return 0.5  # poll again
+            if bpy.app.is_job_running("RENDER"):
+                return 0.5  # poll again
+            pending.state = "COMPLETE"  # the job ended without a handler call: commit checks every frame is there
         _remove_handlers()
         _pending = None
         message, is_error = f"Wrote {pending.output}", False
@@ -175,6 +178,10 @@ def start_render_job(scene, output, fmt=None, on_finished=None):
 
 
 def _point_scene_at(scene, pending):
-    """Leave the scene's output on the final video, so a saved .blend does not name a deleted temporary file."""
+    """Leave the scene's output on the result, so a saved .blend does not name a deleted temporary file."""
     if pending.format in ("MP4", "WEBM"):
         scene.render.filepath = str(pending.output)
+    elif pending.format == "PNG":
+        scene.render.filepath = str(pending.output / output_files.FRAME_PREFIX)
+    else:  # Blender cannot write a GIF itself: the output is back where it was
+        scene.render.filepath = pending.previous_filepath

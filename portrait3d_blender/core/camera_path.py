@@ -102,9 +102,9 @@ def move_poses(move, center, target, size, phases, easing="EASE", loop=True, bas
     turning to keep `target` still in the picture. DOLLY moves toward `target` along the line from the capture
     point through it (so `target` keeps its pixel). DOLLY_ZOOM moves back along the view axis while the lens
     lengthens in proportion, so the plane through `target` keeps its place and size in the picture while the
-    background grows: the "vertigo" effect. KEN_BURNS zooms the lens in and
-    slides the camera parallel to the picture toward `target`; `half_view` (tangents of the half field of view,
-    x and y) keeps the zoomed frame inside the photo at the target's depth.
+    background grows: the "vertigo" effect. KEN_BURNS zooms the lens in and slides the camera parallel to the
+    picture toward `target`; `half_view` (tangents of the half field of view, x and y) keeps the zoomed frame
+    inside the photo at the target's depth.
     """
     if move not in MOVES:
         raise ValueError(f"Unknown camera move {move!r}; choose one of {', '.join(MOVES)}")
@@ -155,3 +155,17 @@ def camera_move(move, center, target, size, frames, easing="EASE", loop=True, ba
         move, center, target, size, move_phases(frames, loop), easing, loop, base_rotation, half_view
     )
     return CameraPath(locations, rotations, lens_factors, loop)
+
+
+STEREO_DISPARITY_BUDGET = 0.02  # largest disparity, as a share of the picture's long side: comfortable to view
+
+
+def stereo_baseline(near, far, convergence, focal_over_sensor, budget=STEREO_DISPARITY_BUDGET):
+    """Interocular distance for an off-axis stereo pair converging at `convergence`.
+
+    A point at depth Z shows a disparity of f·b·(1/Z − 1/C) (as a share of the sensor's width, with f the focal
+    length over the sensor's width): zero on the face, crossed in front, uncrossed behind. The baseline b is the
+    largest that keeps the nearest and farthest depths of the scene within `budget`.
+    """
+    spread = max(1.0 / near - 1.0 / convergence, 1.0 / convergence - 1.0 / far, 1e-6 / convergence)
+    return float(budget / (focal_over_sensor * spread))

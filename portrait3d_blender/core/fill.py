@@ -62,3 +62,26 @@ def push_pull_fill(values, valid):
             confidence = confidence[..., None]
         estimate = confidence * normalised(weighted, weights) + (1.0 - confidence) * coarse
     return np.where(valid[..., None] if channels_last else valid, values, estimate)
+
+
+def inpaint_colors(rgb, known, edge_falloff=6.0):
+    """Colours for the pixels not `known`: exact continuations at the hole's rim, smooth deeper inside.
+
+    A moving camera uncovers a hole from its rim inward, so the rim matters most: there each pixel takes the
+    colour of the nearest known pixel (lightly blurred to hide the Voronoi cells), fading over `edge_falloff`
+    pixels into the multi-scale push-pull fill, which suits the rarely seen interior. float32 H×W×3 out.
+    """
+    import cv2
+
+    rgb = np.asarray(rgb, dtype=np.float32)
+    if known.all() or not known.any():
+        return rgb.copy()
+    hole = (~known).astype(np.uint8)
+    distance, labels = cv2.distanceTransformWithLabels(hole, cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_PIXEL)
+    # Labels number the known pixels in raster order, starting at 1.
+    nearest = rgb[known][labels - 1]
+    nearest = cv2.GaussianBlur(nearest, (0, 0), 1.5)
+    smooth = push_pull_fill(rgb, known)
+    rim_weight = np.exp(-distance / edge_falloff)[..., None]
+    filled = rim_weight * nearest + (1.0 - rim_weight) * smooth
+    return np.where(known[..., None], rgb, filled)

@@ -17,10 +17,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import geometry
-from .fill import extend_into, push_pull_fill
+from .fill import extend_into, inpaint_colors, push_pull_fill
 
-DEFAULT_TEAR_THRESHOLD = 0.03
+DEFAULT_TEAR_THRESHOLD = 0.02  # keeps every remaining quad under about 12:1 at the default resolution
 SUBJECT_MIN_ALPHA = 0.02  # quads with any corner above this belong to the subject layer
+MIN_TEAR_QUADS = 8  # a depth edge shorter than this many quads is noise
 PHOTO_MATERIAL, FILL_MATERIAL = 0, 1  # material slots: the photo itself, or colours we computed
 
 
@@ -46,10 +47,24 @@ def near_side_of_edges(depth, region, threshold, radius):
     return region & (farthest_nearby > depth * (1.0 + threshold))
 
 
-def torn_quads(vertex_depth, threshold):
-    """Quads spanning a depth discontinuity: farthest corner beyond (1 + threshold) × the nearest."""
+def without_specks(pixels, min_area):
+    """`pixels` (bool) minus its 8-connected pieces smaller than `min_area`."""
+    import cv2
+
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(pixels.astype(np.uint8), connectivity=8)
+    large = stats[:, cv2.CC_STAT_AREA] >= min_area
+    large[0] = False  # label 0 is the background of the labelling
+    return large[labels]
+
+
+def torn_quads(vertex_depth, threshold, min_tear=MIN_TEAR_QUADS):
+    """Quads spanning a depth discontinuity: farthest corner beyond (1 + threshold) × the nearest.
+
+    Isolated specks of a few quads are texture that leaked into the depth, not the outline of a thing in
+    front of another: they stay whole.
+    """
     farthest, nearest = geometry.quads_touching(vertex_depth)
-    return farthest > nearest * (1.0 + threshold)
+    return without_specks(farthest > nearest * (1.0 + threshold), min_tear)
 
 
 def parallax_radius(depth, focal_px_working, orbit_radius):
@@ -58,12 +73,16 @@ def parallax_radius(depth, focal_px_working, orbit_radius):
     return int(np.clip(np.ceil(spread * 1.5) + 2, 2, 0.15 * max(depth.shape)))
 
 
-def decontaminate(rgb, alpha, background_rgb):
-    """Foreground colour F from I = αF + (1-α)B, with B the inpainted background: no halo around hair."""
-    alpha3 = np.clip(alpha, 0.0, 1.0)[..., None]
+def decontaminate(rgb, alpha, background_rgb, max_gain=1.0):
+    """Foreground colour F from I = αF + (1-α)B, with B the inpainted background: no halo around hair.
+
+    Solving exactly, F = I + (1-α)/α · (I − B), amplifies any error in the inpainted B by up to 1/α at the
+    faintest hair; the gain is capped at `max_gain` so an imperfect B never paints a fringe of its own.
+    """
+    alpha = np.clip(alpha, 0.0, 1.0)[..., None]
     image = rgb.astype(np.float32)
-    foreground = (image - (1.0 - alpha3) * background_rgb.astype(np.float32)) / np.maximum(alpha3, 0.05)
-    return np.where(alpha3 > 0.05, np.clip(foreground, 0.0, 255.0), image)
+    gain = np.minimum((1.0 - alpha) / np.maximum(alpha, 1e-3), max_gain)
+    return np.clip(image + gain * (image - background_rgb.astype(np.float32)), 0.0, 255.0)
 
 
 class _Grid:
@@ -98,14 +117,17 @@ def _layer(name, grid, rgb, depth, region, threshold, radius, hole=None, matte=N
 
     in_region = _quads_over(grid, region)
     keep = in_region & ~torn_quads(grid.sample(depth), threshold)
-    behind_tears = near_side_of_edges(depth, region, threshold, radius)
+    behind_tears = without_specks(near_side_of_edges(depth, region, threshold, radius), (radius + 2) ** 2)
     # What lies behind a tear continues the far side: keep the near side out of the fill, generously.
     near_side = cv2.dilate(behind_tears.astype(np.uint8), _rect_kernel(radius)).astype(bool) & region
     visible = region & ~hole if hole is not None else region
     known = visible & ~near_side
     if not known.any():  # edges everywhere: better the near side's colours than none
         known = visible if visible.any() else region
-    fill_rgb = np.clip(push_pull_fill(rgb.astype(np.float32), known), 0.0, 255.0)
+    fill_rgb = inpaint_colors(rgb, known)
+    if hole is not None:  # the hole's rim continues whatever touches it, near side or not
+        fill_rgb = np.where(hole[..., None], inpaint_colors(rgb, visible), fill_rgb)
+    fill_rgb = np.clip(fill_rgb, 0.0, 255.0)
     back_depth = np.maximum(push_pull_fill(depth, known), depth)
 
     parts = []
@@ -131,6 +153,8 @@ def build_layers(rgb, mask, person_found, depth, grid_spec, orbit_radius, thresh
 
     intrinsics = grid_spec[0]
     grid = _Grid(*grid_spec)
+    # Texture that leaked into the depth makes speckles, not edges: a median keeps steps and drops specks.
+    depth = cv2.medianBlur(depth.astype(np.float32), 5)
     focal_working = intrinsics.focal_px * depth.shape[1] / intrinsics.width
     radius = parallax_radius(depth, focal_working, orbit_radius)
     everywhere = np.ones(depth.shape, dtype=bool)
@@ -141,7 +165,10 @@ def build_layers(rgb, mask, person_found, depth, grid_spec, orbit_radius, thresh
     band = max(2, round(max(mask.shape) / 128))
     subject_depth = extend_into(depth, person, 2.0 * band)  # one surface out to the softest hair
     subject_region = mask > SUBJECT_MIN_ALPHA
-    person_hole = cv2.dilate(subject_region.astype(np.uint8), _rect_kernel(2)).astype(bool)
+    # Where the background layer shows inpainted colour instead of the photo: the person proper. Their faint
+    # fringe (hair, motion blur) stays in the background's photo colours, which composite back to the photo
+    # under the subject's soft alpha; inpainting it too would show a blurred ring even without moving.
+    person_hole = cv2.dilate(person.astype(np.uint8), _rect_kernel(1)).astype(bool)
     # Behind the person: the surrounding background's depth, and never in front of the person.
     behind = push_pull_fill(depth, ~person_hole)
     background_depth = np.where(person_hole, np.maximum(behind, subject_depth * 1.01), depth)

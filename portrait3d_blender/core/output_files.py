@@ -21,7 +21,7 @@ FRAME_PREFIX = "frame_"  # Blender appends the 4-digit frame number and ".png"
 
 # Render presets: `preview` is quick to judge a move, `final` renders at the photo's own resolution.
 PRESETS = {
-    "preview": {"render_size": 384, "render_samples": 4, "mesh_resolution": 256},
+    "preview": {"render_size": 384, "render_samples": 4},
     "final": {"render_size": None, "render_samples": 64},  # None: the photo's long side, capped below
 }
 FINAL_SIZE_CAP = 4096

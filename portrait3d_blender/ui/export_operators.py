@@ -32,7 +32,8 @@ def _default_path(context, suffix):
 
 def analysis_of(collection, compute_device):
     """The networks' results for a 3D photo: this session's cached analysis, else the photo analysed again."""
-    cached = getattr(blender_scene, "_ANALYSES", {}).get(collection.get(getattr(blender_scene, "PHOTO_ID_PROPERTY", "")))
+    photo_id = collection.get(getattr(blender_scene, "PHOTO_ID_PROPERTY", ""))
+    cached = getattr(blender_scene, "_ANALYSES", {}).get(photo_id)
     if cached is not None:
         return cached
     source = _photo_source(collection)

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import bpy
 
-from ..blender import outputs
+from ..blender import export, focus, outputs
 from ..blender import scene as blender_scene
 from ..core import output_files
-from . import preferences, properties
+
 
 def active_photo_object(scene):
     """The mesh object carrying the photo's ID property in the collection of the scene's camera, if any."""
@@ -54,8 +54,12 @@ class PORTRAIT3D_OT_render_animation(bpy.types.Operator):
             output_files.check_output(
                 output, photo_source(scene), settings.overwrite, hint="enable Overwrite or choose another output"
             )
+            collection = export.photo_collection(scene)
+            if collection is not None or settings.stereo_mode != "NONE":
+                objects = export.photo_mesh_objects(collection) if collection else []
+                focus.configure_stereo(scene, scene.camera, settings.stereo_mode, objects)
             pending = outputs.start_render_job(scene, output, fmt, on_finished=_report_finished)
-        except (output_files.OutputError, OSError) as error:
+        except (output_files.OutputError, OSError, ValueError) as error:
             self.report({"ERROR"}, str(error))
             return {"CANCELLED"}
         if pending.error:  # background mode: the render has already finished

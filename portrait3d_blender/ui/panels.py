@@ -43,6 +43,7 @@ class PORTRAIT3D_PT_main(bpy.types.Panel):
         column.prop(settings, "engine")
         column.prop(settings, "lit")
         column.prop(settings, "render_size")
+        column.prop(settings, "stereo_mode")
         column.prop(settings, "output_format")
         column.prop(settings, "output_path")
         column.prop(settings, "overwrite")
@@ -52,6 +53,13 @@ class PORTRAIT3D_PT_main(bpy.types.Panel):
         row = layout.row(align=True)
         row.operator("portrait3d.export_mesh", icon="EXPORT")
         row.operator("portrait3d.export_depth_map", icon="IMAGE_ZDEPTH")
+
+        layout.separator()
+        column = layout.column(heading="Focus")
+        column.prop(settings, "f_stop")
+        row = layout.row(align=True)
+        row.operator("portrait3d.focus_on_face", icon="CAMERA_DATA")
+        row.operator("portrait3d.render_refocus", icon="RENDER_STILL")
 
 
 CLASSES = (PORTRAIT3D_PT_main,)

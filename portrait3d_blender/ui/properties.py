@@ -56,7 +56,7 @@ class PORTRAIT3D_PG_settings(bpy.types.PropertyGroup):
             ("SWING", "Swing", "Sway from side to side, the subject held still"),
             ("VERTICAL", "Vertical", "Sway up and down, the subject held still"),
             ("DOLLY", "Dolly", "Move toward the subject"),
-            ("DOLLY_ZOOM", "Dolly Zoom", "Move back while zooming in: the subject keeps its size, the background grows"),
+            ("DOLLY_ZOOM", "Dolly Zoom", "Move back while zooming in: the face keeps its size, the background grows"),
             ("KEN_BURNS", "Ken Burns", "Zoom in while panning toward the subject"),
         ),
         default=_DEFAULTS.camera_move,
@@ -89,6 +89,26 @@ class PORTRAIT3D_PG_settings(bpy.types.PropertyGroup):
     )
     render_size: bpy.props.IntProperty(
         name="Render Size", description="Long side of the rendered frames in pixels", default=_DEFAULTS.render_size, min=16, max=8192
+    )
+    f_stop: bpy.props.FloatProperty(
+        name="F-Stop",
+        description="Aperture for Focus on Face: lower blurs more of what is nearer or farther than the face",
+        default=2.8,
+        min=0.05,
+        soft_min=0.5,
+        soft_max=22.0,
+        step=10,
+        precision=1,
+    )
+    stereo_mode: bpy.props.EnumProperty(
+        name="Stereo",
+        description="Render left and right eye views, converging on the face",
+        items=(
+            ("NONE", "Off", "One view"),
+            ("SIDE_BY_SIDE", "Side by Side", "Left and right views next to each other (twice as wide)"),
+            ("ANAGLYPH", "Anaglyph", "Red/cyan glasses"),
+        ),
+        default="NONE",
     )
     output_format: bpy.props.EnumProperty(
         name="Format",

@@ -28,7 +28,9 @@ def _leftovers(folder):
 
 @pytest.mark.slow
 def test_gif_loops_forever_with_every_frame(tiny_photo, tmp_path):
+    tiny_photo.render.filepath = "//mine/"
     output = outputs.render_animation(tiny_photo, tmp_path / "loop.gif")
+    assert tiny_photo.render.filepath == "//mine/"  # not the deleted folder of frames
     with Image.open(output) as gif:
         assert gif.n_frames == FRAMES
         assert gif.info["loop"] == 0
@@ -63,7 +65,8 @@ def test_png_sequence_is_a_folder_of_numbered_frames(tiny_photo, tmp_path):
     (folder / "notes.txt").write_text("mine")
     tiny_photo.frame_end = 3
     outputs.render_animation(tiny_photo, folder)
-    assert sorted(path.name for path in folder.iterdir()) == ["frame_0001.png", "frame_0002.png", "frame_0003.png", "notes.txt"]
+    names = sorted(path.name for path in folder.iterdir())
+    assert names == ["frame_0001.png", "frame_0002.png", "frame_0003.png", "notes.txt"]
     assert _leftovers(tmp_path) == []
 
 
