@@ -39,6 +39,23 @@ def _parser():
         "-o", "--output", required=True,
         help="what to render, by its suffix: .mp4 (H.264), .webm (VP9), .gif, or a folder/ of PNG frames",
     )
+    _add_make_options(make)
+
+    batch = commands.add_parser(
+        "batch", help="make a 3D photo of every photo in a folder; skips finished ones, goes on past bad ones"
+    )
+    batch.add_argument("folder", type=Path)
+    batch.add_argument("-o", "--output", type=Path, required=True, help="folder for the results")
+    batch.add_argument(
+        "--format", choices=tuple(fmt.lower() for fmt in output_files.FORMATS), default="mp4",
+        help="what each photo becomes: <name>.mp4, .webm, .gif, or a folder of PNG frames",
+    )
+    _add_make_options(batch)
+    return parser
+
+
+def _add_make_options(make):
+    """Options shared by `make` and `batch`."""
     make.add_argument(
         "--preset", choices=tuple(output_files.PRESETS),
         help="preview: small and fast (384 px, 4 samples); final: the photo's resolution, 64 samples. "
@@ -77,7 +94,6 @@ def _parser():
     make.add_argument("--easing", choices=("ease", "linear"), default="ease", help="speed along the move")
     make.add_argument("--one-way", action="store_true", help="move once from start to end instead of looping")
     make.add_argument("--blend", type=Path, help="also save the scene as this .blend for refinement")
-    return parser
 
 
 def _check_output(photo, output, suffixes=None, overwrite=False):
@@ -199,6 +215,65 @@ def run_make(arguments):
     _report(analysis, "\n".join(f"Wrote {path}" for path in written))
 
 
+BATCH_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif")
+
+
+def batch_photos(folder):
+    """The photos directly inside `folder`, by name; hidden files (our own temporaries) are not photos."""
+    if not folder.is_dir():
+        raise CommandError(f"Not a folder: {folder}")
+    return sorted(
+        path for path in folder.iterdir()
+        if path.is_file() and path.suffix.lower() in BATCH_SUFFIXES and not path.name.startswith(".")
+    )
+
+
+def run_batch(arguments, on_photo_done=None):
+    """`make` for every photo in a folder, one at a time in this process, with a fresh scene for each.
+
+    A result already on disk is skipped (so a stopped batch resumes), a photo that fails is reported and
+    the batch goes on; the summary names every failure. `on_photo_done(path, status)` lets a benchmark watch.
+    """
+    import gc
+
+    from .blender import scene as blender_scene
+    from .core.depth import WeightsError
+    from .core.image import PhotoError
+
+    single_files = [flag for flag, value in (("--export", arguments.export), ("--blend", arguments.blend),
+                                             ("--still", getattr(arguments, "still", None))) if value]
+    if single_files:
+        raise CommandError(f"{', '.join(single_files)} name one file; batch writes one result per photo")
+    photos = batch_photos(arguments.folder)
+    arguments.output.mkdir(parents=True, exist_ok=True)
+    suffix = output_files.SUFFIX_OF_FORMAT[arguments.format.upper()]
+    counts = {"made": 0, "skipped": 0, "failed": 0}
+    failures = []
+    for photo in photos:
+        output = arguments.output / f"{photo.stem}{suffix}"
+        if output.exists() and not arguments.overwrite:
+            status = "skipped"
+        else:
+            single = argparse.Namespace(**vars(arguments))
+            single.photo, single.output = photo, str(output) + ("/" if not suffix else "")
+            try:
+                run_make(single)
+                status = "made"
+            except (CommandError, output_files.OutputError, PhotoError, WeightsError, OSError) as error:
+                status = "failed"
+                failures.append(f"{photo.name}: {error}")
+                print(f"error: {photo.name}: {error}", file=sys.stderr)
+            blender_scene.forget_analyses()
+            gc.collect()
+        counts[status] += 1
+        if on_photo_done is not None:
+            on_photo_done(photo, status)
+    print(f"Batch: {counts['made']} made, {counts['skipped']} skipped (already there), "
+          f"{counts['failed']} failed, of {len(photos)} photos in {arguments.folder}")
+    if failures:
+        raise CommandError(f"{len(failures)} of {len(photos)} photos failed: " + "; ".join(failures))
+
+
 def _report(analysis, message):
     if analysis.notice:
         print(f"Note: {analysis.notice}", file=sys.stderr)
@@ -210,7 +285,7 @@ def main(argv=None):
     from .core.image import PhotoError
 
     arguments = _parser().parse_args(argv)
-    commands = {"depth": run_depth, "make": run_make}
+    commands = {"depth": run_depth, "make": run_make, "batch": run_batch}
     try:
         commands[arguments.command](arguments)
     except (CommandError, output_files.OutputError, PhotoError, WeightsError, OSError) as error:

@@ -1,5 +1,6 @@
 """Assemble one 3D photo in the scene: a new collection with the mesh, its material, and the orbiting camera."""
 
+import collections
 import contextlib
 import uuid
 
@@ -15,8 +16,35 @@ from . import render as blender_render
 PHOTO_PROPERTY = "portrait3d"  # ID property on the mesh object: where it came from and its scale
 PHOTO_ID_PROPERTY = "portrait3d_id"  # ID property on the 3D photo's collection: key into _ANALYSES
 
-# Network results of the 3D photos made in this session, so refining one never runs the networks again.
-_ANALYSES = {}
+# Network results of the latest 3D photos made in this session, so refining one never runs the networks
+# again. Bounded: each holds a few working-resolution maps (~10 MB).
+_ANALYSES = collections.OrderedDict()
+_ANALYSES_KEPT = 8
+
+
+def _remember(photo_id, analysis):
+    _ANALYSES[photo_id] = analysis
+    _ANALYSES.move_to_end(photo_id)
+    while len(_ANALYSES) > _ANALYSES_KEPT:
+        _ANALYSES.popitem(last=False)
+
+
+def forget_analyses():
+    """Drop the cached analyses (a batch keeps memory flat this way)."""
+    _ANALYSES.clear()
+
+
+def cached_analysis(collection, compute_device="AUTO"):
+    """The networks' results for a 3D photo collection: cached this session, else its photo analysed again."""
+    photo_id = collection.get(PHOTO_ID_PROPERTY)
+    analysis = _ANALYSES.get(photo_id)
+    if analysis is None:
+        sources = [obj[PHOTO_PROPERTY]["source"] for obj in collection.objects if PHOTO_PROPERTY in obj]
+        if not sources or photo_id is None:
+            raise ValueError(f"'{collection.name}' is not a 3D photo this add-on made")
+        analysis = pipeline.analyse_photo(sources[0], compute_device)
+    _remember(photo_id, analysis)
+    return analysis
 
 
 def _data_collection(datablock):
@@ -112,7 +140,7 @@ def build_3d_photo(scene, analysis, plan, settings):
         scene.collection.children.link(collection)
         scene.camera = camera_object
         device = blender_render.configure_render(scene, plan.intrinsics, settings)
-    _ANALYSES[photo_id] = analysis
+    _remember(photo_id, analysis)
     return collection, layer_objects, camera_object, device
 
 
@@ -141,20 +169,30 @@ def _remove_layer_objects(collection):
                     bpy.data.images.remove(image)
 
 
+def _rekeyframe_camera(camera_object, plan):
+    """Replace the camera's path and lens with the plan's (the move, frames or zoom may have changed)."""
+    old_actions = {data.animation_data.action for data in (camera_object, camera_object.data)
+                   if data.animation_data and data.animation_data.action}
+    camera_object.animation_data_clear()
+    camera_object.data.animation_data_clear()
+    for action in old_actions:
+        if action.users == 0:
+            bpy.data.actions.remove(action)
+    camera_object.data.lens = plan.intrinsics.lens_mm_on_36mm_sensor * plan.zoom
+    blender_camera.keyframe_path(
+        camera_object, plan.camera_locations, plan.camera_rotations,
+        loop=plan.camera_loops, lens_factors=plan.camera_lens_factors,
+    )
+
+
 def refine_3d_photo(scene, collection, settings):
     """Rebuild a 3D photo's layers with new settings (depth strength, resolution, tears, layering) in place.
 
     The networks' results are reused; the collection, its camera and the photo's image stay. Hand edits to
     the old layer meshes are replaced. Returns the new layer objects.
     """
-    analysis = _ANALYSES.get(collection.get(PHOTO_ID_PROPERTY))
+    analysis = cached_analysis(collection, settings.compute_device)
     layer_objects = [obj for obj in collection.objects if PHOTO_PROPERTY in obj]
-    if analysis is None:  # made in an earlier session: analyse once more, then it is cached again
-        if not layer_objects:
-            raise ValueError(f"'{collection.name}' has no 3D photo layers to refine")
-        source = layer_objects[0][PHOTO_PROPERTY]["source"]
-        analysis = pipeline.analyse_photo(source, settings.compute_device)
-        _ANALYSES[collection[PHOTO_ID_PROPERTY]] = analysis
     photo_image = next(
         (node.image for obj in layer_objects for slot in obj.material_slots if slot.material
          for node in slot.material.node_tree.nodes
@@ -173,7 +211,8 @@ def refine_3d_photo(scene, collection, settings):
     finally:
         photo_image.use_fake_user = False
     for camera_object in (obj for obj in collection.objects if obj.type == "CAMERA"):
-        camera_object.data.lens = plan.intrinsics.lens_mm_on_36mm_sensor * plan.zoom
+        _rekeyframe_camera(camera_object, plan)
+    scene.frame_start, scene.frame_end = 1, settings.frames
     return new_objects
 
 

@@ -32,14 +32,10 @@ def _default_path(context, suffix):
 
 def analysis_of(collection, compute_device):
     """The networks' results for a 3D photo: this session's cached analysis, else the photo analysed again."""
-    photo_id = collection.get(getattr(blender_scene, "PHOTO_ID_PROPERTY", ""))
-    cached = getattr(blender_scene, "_ANALYSES", {}).get(photo_id)
-    if cached is not None:
-        return cached
-    source = _photo_source(collection)
-    if source is None:
-        raise PhotoError(f"'{collection.name}' does not say which photo it was made from")
-    return pipeline.analyse_photo(source, compute_device)
+    try:
+        return blender_scene.cached_analysis(collection, compute_device)
+    except ValueError as error:
+        raise PhotoError(str(error)) from None
 
 
 class _ExportToFile:
