@@ -34,13 +34,23 @@ def group_photo(folder):
     return path
 
 
+def magenta_world():
+    """A world that shines pure magenta, so any hole in the 3D photo is unmistakable."""
+    import bpy
+
+    world = bpy.data.worlds.new("Magenta")
+    world.use_nodes = True
+    background = next(node for node in world.node_tree.nodes if node.type == "BACKGROUND")
+    background.inputs["Color"].default_value = (1.0, 0.0, 1.0, 1.0)
+    background.inputs["Strength"].default_value = 1.0
+    return world
+
+
 def render_orbit_frames(scene, folder, tag):
     """Render the four frames with a magenta world; return the frames and their magenta shares."""
     import bpy
 
-    world = bpy.data.worlds.new("Magenta")
-    world.color = (1.0, 0.0, 1.0)
-    scene.world = world
+    scene.world = magenta_world()
     scene.render.image_settings.media_type = "IMAGE"
     scene.render.image_settings.file_format = "PNG"
     frames, shares = [], []

@@ -141,6 +141,27 @@ def grid_mesh(intrinsics, camera_location, pixel_x, pixel_y, vertex_depth, keep=
     )
 
 
+def separate_flat_quads(intrinsics, camera_location, pixel_x, pixel_y, quad_depth, keep, material_index=0,
+                        uv_transform=None):
+    """Kept quads as separate squares, each at one depth (`quad_depth`, per quad): cards, never stretched."""
+    rows, columns = keep.shape
+    quad_rows, quad_columns = np.nonzero(keep)
+    corner_rows = quad_rows[:, None] + np.array([0, 1, 1, 0])
+    corner_columns = quad_columns[:, None] + np.array([0, 0, 1, 1])
+    corner_x, corner_y = pixel_x[corner_rows, corner_columns], pixel_y[corner_rows, corner_columns]
+    depth = np.repeat(quad_depth[quad_rows, quad_columns][:, None], 4, axis=1)
+    vertices = camera_rays(intrinsics, corner_x, corner_y) * depth[..., None] + camera_location
+    display_uvs = np.stack([corner_x / intrinsics.width, 1.0 - corner_y / intrinsics.height], axis=-1).reshape(-1, 2)
+    uvs = display_uvs if uv_transform is None else display_uvs @ uv_transform[:, :2].T + uv_transform[:, 2]
+    return MeshArrays(
+        vertices=np.ascontiguousarray(vertices.reshape(-1, 3), dtype=np.float32),
+        quads=np.arange(4 * len(quad_rows), dtype=np.int32).reshape(-1, 4),
+        uvs=np.ascontiguousarray(uvs, dtype=np.float32),
+        display_uvs=np.ascontiguousarray(display_uvs, dtype=np.float32),
+        material_indices=np.full(len(quad_rows), material_index, dtype=np.int32),
+    )
+
+
 def concatenate(meshes):
     """One mesh of several: vertex indices of each part are offset past the previous parts."""
     offsets = np.cumsum([0] + [len(mesh.vertices) for mesh in meshes[:-1]])

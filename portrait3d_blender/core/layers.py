@@ -20,7 +20,11 @@ from . import geometry
 from .fill import extend_into, inpaint_colors, push_pull_fill
 
 DEFAULT_TEAR_THRESHOLD = 0.02  # keeps every remaining quad under about 12:1 at the default resolution
-SUBJECT_MIN_ALPHA = 0.02  # quads with any corner above this belong to the subject layer
+HOLE_MIN_MASK = 0.02  # the background is inpainted wherever the person mask reaches this
+# MediaPipe's mask fades over several pixels, much of it background colour: the subject's alpha is "choked"
+# to rise from 0 to 1 between these mask values, a soft edge without a band of the old background around it.
+ALPHA_CHOKE = (0.2, 0.8)
+REFERENCE_QUADS = 512  # the mesh resolution the tear threshold is stated for
 MIN_TEAR_QUADS = 8  # a depth edge shorter than this many quads is noise
 PHOTO_MATERIAL, FILL_MATERIAL = 0, 1  # material slots: the photo itself, or colours we computed
 
@@ -73,11 +77,12 @@ def parallax_radius(depth, focal_px_working, orbit_radius):
     return int(np.clip(np.ceil(spread * 1.5) + 2, 2, 0.15 * max(depth.shape)))
 
 
-def decontaminate(rgb, alpha, background_rgb, max_gain=1.0):
+def decontaminate(rgb, alpha, background_rgb, max_gain=0.35):
     """Foreground colour F from I = αF + (1-α)B, with B the inpainted background: no halo around hair.
 
     Solving exactly, F = I + (1-α)/α · (I − B), amplifies any error in the inpainted B by up to 1/α at the
-    faintest hair; the gain is capped at `max_gain` so an imperfect B never paints a fringe of its own.
+    faintest hair, and a fringe that overshoots shows as a dark or bright outline once the camera moves. The
+    gain is capped at `max_gain`: most of the old background's tint goes, and nothing new is painted.
     """
     alpha = np.clip(alpha, 0.0, 1.0)[..., None]
     image = rgb.astype(np.float32)
@@ -95,9 +100,20 @@ class _Grid:
     def sample(self, values):
         return geometry.sample_at_pixels(values.astype(np.float32), self.intrinsics, self.pixel_x, self.pixel_y)
 
-    def mesh(self, depth_map, keep, material_index):
+    @property
+    def quad_pixels(self):
+        """Working-resolution pixels per quad (the grid is square-ish)."""
+        return self.pixel_x[0, 1] - self.pixel_x[0, 0]
+
+    def flat_cards(self, quad_depth, keep, material_index):
+        return geometry.separate_flat_quads(
+            self.intrinsics, self.camera_location, self.pixel_x, self.pixel_y, quad_depth,
+            keep=keep, material_index=material_index, uv_transform=self.uv_transform,
+        )
+
+    def mesh(self, vertex_depth, keep, material_index):
         return geometry.grid_mesh(
-            self.intrinsics, self.camera_location, self.pixel_x, self.pixel_y, self.sample(depth_map),
+            self.intrinsics, self.camera_location, self.pixel_x, self.pixel_y, vertex_depth,
             keep=keep, material_index=material_index, uv_transform=self.uv_transform,
         )
 
@@ -107,38 +123,67 @@ def _quads_over(grid, pixels):
     return geometry.quads_touching(grid.sample(pixels.astype(np.float32)))[0] > 0.5
 
 
+def _dilated(values, radius):
+    import cv2
+
+    return cv2.dilate(values.astype(np.uint8), _rect_kernel(radius)).astype(bool) if radius > 0 else values
+
+
 def _layer(name, grid, rgb, depth, region, threshold, radius, hole=None, matte=None):
     """A grid over `region`, torn at depth edges, with back-fill patches behind its tears.
 
-    `hole` (bool H×W) marks pixels whose photo colour must not be shown (the person, in the background layer):
-    their quads take the fill colours, like the patches.
+    Tears and back-fill are worked out on the vertex grid itself, so every torn quad has a patch behind it at
+    any mesh resolution. `hole` (bool H×W) marks pixels whose photo colour must not be shown (the person, in
+    the background layer): their quads take the fill colours, like the patches. `radius` is the widest strip,
+    in working pixels, that the camera's move can uncover.
     """
     import cv2
 
-    in_region = _quads_over(grid, region)
-    keep = in_region & ~torn_quads(grid.sample(depth), threshold)
-    behind_tears = without_specks(near_side_of_edges(depth, region, threshold, radius), (radius + 2) ** 2)
-    # What lies behind a tear continues the far side: keep the near side out of the fill, generously.
-    near_side = cv2.dilate(behind_tears.astype(np.uint8), _rect_kernel(radius)).astype(bool) & region
+    height, width = depth.shape
+    vertex_depth = grid.sample(depth)
+    vertex_region = grid.sample(region.astype(np.float32)) > 0.5
+    in_region = geometry.quads_touching(vertex_region.astype(np.float32))[0] > 0.5
+    # The threshold is per quad of the default 512-quad mesh: a coarser mesh spans more relief per quad.
+    threshold = threshold * max(1.0, REFERENCE_QUADS / (max(vertex_depth.shape) - 1))
+    torn = in_region & torn_quads(vertex_depth, threshold)
+
+    # Near side of each tear, in vertices, as wide as the move can uncover (in quads) plus one.
+    reach = int(np.ceil(radius * grid.intrinsics.width / width / grid.quad_pixels)) + 1
+    farthest_nearby = cv2.dilate(np.where(vertex_region, vertex_depth, 0.0).astype(np.float32), _rect_kernel(reach))
+    near_side = vertex_region & (farthest_nearby > vertex_depth * (1.0 + threshold))
+    behind = _dilated(near_side, reach)
+    known_vertices = vertex_region & ~behind
+    if hole is not None:
+        known_vertices &= ~(grid.sample(hole.astype(np.float32)) > 0.5)
+    if not known_vertices.any():
+        known_vertices = vertex_region
+    back_depth = np.maximum(push_pull_fill(vertex_depth, known_vertices), vertex_depth)
+
+    # Colours behind the tears continue the far side; the hole's rim continues whatever touches it.
+    behind_pixels = cv2.resize(behind.astype(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST) > 0
     visible = region & ~hole if hole is not None else region
-    known = visible & ~near_side
-    if not known.any():  # edges everywhere: better the near side's colours than none
-        known = visible if visible.any() else region
-    fill_rgb = inpaint_colors(rgb, known)
-    if hole is not None:  # the hole's rim continues whatever touches it, near side or not
+    known = visible & ~_dilated(behind_pixels, 1)
+    fill_rgb = inpaint_colors(rgb, known if known.any() else (visible if visible.any() else region))
+    if hole is not None:
         fill_rgb = np.where(hole[..., None], inpaint_colors(rgb, visible), fill_rgb)
     fill_rgb = np.clip(fill_rgb, 0.0, 255.0)
-    back_depth = np.maximum(push_pull_fill(depth, known), depth)
 
+    keep = in_region & ~torn
     parts = []
     if hole is not None:
         in_hole = _quads_over(grid, hole)
-        parts.append(grid.mesh(depth, keep & in_hole, FILL_MATERIAL))
+        parts.append(grid.mesh(vertex_depth, keep & in_hole, FILL_MATERIAL))
         keep &= ~in_hole
-    parts.append(grid.mesh(depth, keep, PHOTO_MATERIAL))
-    patches = in_region & _quads_over(grid, behind_tears) & ~torn_quads(grid.sample(back_depth), threshold)
-    # A hair behind the surface it backs, so the two never fight where they overlap.
-    parts.append(grid.mesh(back_depth * 1.002, patches, FILL_MATERIAL))
+    parts.append(grid.mesh(vertex_depth, keep, PHOTO_MATERIAL))
+    # Behind every tear and its neighbours, and under the strip the move can uncover.
+    patch_vertices = geometry.quads_touching(near_side.astype(np.float32))[0] > 0.5
+    patches = in_region & (_dilated(torn, 1) | _dilated(patch_vertices, reach))
+    # A patch is no rubber sheet either: where the back-fill itself steps, its quads become separate flat
+    # cards at their farthest corner's depth. A hair behind the surface it backs, so the two never fight.
+    stepped = torn_quads(back_depth, threshold, min_tear=1)
+    parts.append(grid.mesh(back_depth * 1.002, patches & ~stepped, FILL_MATERIAL))
+    farthest_corner = geometry.quads_touching(back_depth)[0]
+    parts.append(grid.flat_cards(farthest_corner * 1.002, patches & stepped, FILL_MATERIAL))
     mesh = geometry.concatenate([part for part in parts if len(part.quads)] or parts[:1])
     return Layer(name, mesh, fill_rgb.astype(np.uint8), matte)
 
@@ -164,18 +209,21 @@ def build_layers(rgb, mask, person_found, depth, grid_spec, orbit_radius, thresh
     person = mask > 0.5
     band = max(2, round(max(mask.shape) / 128))
     subject_depth = extend_into(depth, person, 2.0 * band)  # one surface out to the softest hair
-    subject_region = mask > SUBJECT_MIN_ALPHA
-    # Where the background layer shows inpainted colour instead of the photo: the person proper. Their faint
-    # fringe (hair, motion blur) stays in the background's photo colours, which composite back to the photo
-    # under the subject's soft alpha; inpainting it too would show a blurred ring even without moving.
-    person_hole = cv2.dilate(person.astype(np.uint8), _rect_kernel(1)).astype(bool)
+    low, high = ALPHA_CHOKE
+    alpha = np.clip((mask - low) / (high - low), 0.0, 1.0)
+    alpha = alpha * alpha * (3.0 - 2.0 * alpha)  # smoothstep
+    subject_region = alpha > 0.0
+    # Where the background layer shows inpainted colour instead of the photo: everywhere the person reaches,
+    # faint fringe included, or the orbit would drag a ghost of their colours across the wall. The colours
+    # are continued from the rim, so where the subject's edge is faint the composite still looks like the photo.
+    person_hole = cv2.dilate((mask > HOLE_MIN_MASK).astype(np.uint8), _rect_kernel(1)).astype(bool)
     # Behind the person: the surrounding background's depth, and never in front of the person.
     behind = push_pull_fill(depth, ~person_hole)
     background_depth = np.where(person_hole, np.maximum(behind, subject_depth * 1.01), depth)
     background = _layer("Background", grid, rgb, background_depth, everywhere, threshold, radius, hole=person_hole)
     matte = np.empty(mask.shape + (4,), dtype=np.float32)
-    matte[..., :3] = decontaminate(rgb, mask, background.fill_rgb) / 255.0
-    matte[..., 3] = mask
+    matte[..., :3] = decontaminate(rgb, alpha, background.fill_rgb) / 255.0
+    matte[..., 3] = alpha
     subject = _layer("Subject", grid, rgb, subject_depth, subject_region, threshold, radius, matte=matte)
     return [subject, background]
 

@@ -71,9 +71,9 @@ def test_orbit_never_shows_the_world_through_a_layered_photo(empty_scene, photo)
     analysis = pipeline.analyse_photo(photo, "CPU")
     settings = pipeline.Settings(render_size=160, render_samples=2, frames=8)
     blender_scene.build_3d_photo(empty_scene, analysis, pipeline.plan_scene(analysis, settings), settings)
-    world = bpy.data.worlds.new("Magenta")
-    world.color = (1.0, 0.0, 1.0)
-    empty_scene.world = world
+    from bench.bench_layers import magenta_world
+
+    empty_scene.world = magenta_world()
     empty_scene.render.film_transparent = False
     shares = []
     for frame in (1, 3, 5, 7):  # four quarter turns of the orbit
