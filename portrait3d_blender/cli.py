@@ -228,6 +228,17 @@ def batch_photos(folder):
     )
 
 
+def _return_freed_memory():
+    """Hand freed heap pages back to the system (glibc keeps them otherwise); elsewhere, do nothing."""
+    import ctypes
+    import ctypes.util
+
+    library = ctypes.util.find_library("c")
+    trim = getattr(ctypes.CDLL(library), "malloc_trim", None) if library and sys.platform == "linux" else None
+    if trim is not None:
+        trim(0)
+
+
 def run_batch(arguments, on_photo_done=None):
     """`make` for every photo in a folder, one at a time in this process, with a fresh scene for each.
 
@@ -265,6 +276,7 @@ def run_batch(arguments, on_photo_done=None):
                 print(f"error: {photo.name}: {error}", file=sys.stderr)
             blender_scene.forget_analyses()
             gc.collect()
+            _return_freed_memory()
         counts[status] += 1
         if on_photo_done is not None:
             on_photo_done(photo, status)
