@@ -5,7 +5,6 @@ public-domain portraits, in several formats, with a couple of broken files among
 Markdown table; no assertions.
 """
 
-import argparse
 import os
 import sys
 import tempfile

@@ -559,6 +559,38 @@ def build_person(builder, rng, location, yaw):
     return np.array(location) + np.array([0, 0, height - 0.12]), {"hair": style, "skin": skin.tolist()}
 
 
+def build_still_life(builder, rng):
+    """A scene without people: props on the floor and on a table. The network must still give a sensible
+    depth when the mask is empty or wrong, so a share of the data has no person at all."""
+    table_height = rng.uniform(0.4, 1.0)
+    if rng.uniform() < 0.6:
+        builder.add_box("table", (rng.uniform(0.6, 1.6), rng.uniform(0.5, 1.0), 0.05), (0, 0.2, table_height),
+                        builder.random_surface("table"))
+        for side in (-1, 1):
+            builder.add_box("table_leg", (0.05, 0.05, table_height), (side * 0.5, 0.2, table_height / 2),
+                            builder.random_surface("table_leg"))
+    sphere_vertices, sphere_faces = uv_sphere(32, 20)
+    cylinder_vertices, cylinder_faces = cylinder(24, 2)
+    for index in range(rng.integers(3, 10)):
+        size = rng.uniform(0.08, 0.6)
+        location = np.array([rng.uniform(-1.2, 1.2), rng.uniform(-0.8, 1.2), 0.0])
+        on_table = rng.uniform() < 0.4
+        location[2] = table_height + 0.025 if on_table else 0.0
+        material = builder.random_surface("prop", _random_colour(rng))
+        shape = rng.choice(["box", "sphere", "cylinder"])
+        if shape == "box":
+            extents = size * rng.uniform(0.4, 1.5, 3)
+            builder.add_box("prop", extents, location + [0, 0, extents[2] / 2], material,
+                            rotation=(0, 0, rng.uniform(0, math.pi)))
+        elif shape == "sphere":
+            lumpy = sphere_vertices * (1 + random_waves(rng, sphere_vertices, 5, (0.5, 2.0), 0.05))[:, None]
+            builder.add_mesh("prop", lumpy * size / 2, sphere_faces, material, location=tuple(location + [0, 0, size / 2]))
+        else:
+            builder.add_mesh("prop", cylinder_vertices * [size / 3, size / 3, size * rng.uniform(0.5, 2)],
+                             cylinder_faces, material, location=tuple(location))
+    return np.array([0.0, 0.0, table_height + rng.uniform(-0.2, 0.4)])
+
+
 # ----------------------------------------------------------------------------------------------------------
 # Surroundings, lights, camera
 # ----------------------------------------------------------------------------------------------------------
@@ -792,9 +824,12 @@ def render_sample(bpy, seed, out_dir, threads, gpu):
     configure_render(bpy, width, height, seed, threads, gpu)
     builder = SceneBuilder(bpy, rng)
 
-    main_head, main_info = build_person(builder, rng, (0, 0, 0), math.radians(rng.normal(0, 15)))
-    people = [main_info]
-    for _ in range(rng.choice([0, 1, 2], p=[0.72, 0.2, 0.08])):
+    if rng.uniform() < 0.1:
+        main_head, people = build_still_life(builder, rng), []
+    else:
+        main_head, main_info = build_person(builder, rng, (0, 0, 0), math.radians(rng.normal(0, 15)))
+        people = [main_info]
+    for _ in range(rng.choice([0, 1, 2], p=[0.72, 0.2, 0.08]) if people else 0):
         location = (rng.choice([-1, 1]) * rng.uniform(0.35, 0.9), rng.uniform(-0.1, 1.5), rng.uniform(-0.2, 0.1))
         people.append(build_person(builder, rng, location, math.radians(rng.normal(0, 25)))[1])
     behind = rng.choice([rng.uniform(0.3, 1.2), rng.uniform(1.2, 6.0)])

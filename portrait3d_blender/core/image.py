@@ -59,8 +59,6 @@ def _open(path):
 
 def _to_rgb_and_alpha(image):
     """Any Pillow mode → (uint8 H×W×3 sRGB, float32 alpha or None)."""
-    from PIL import Image
-
     alpha = None
     if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         values = np.asarray(image, dtype=np.float32)
@@ -90,10 +88,26 @@ def _exif_details(image):
     return orientation, focal_35mm
 
 
+def _decode_upright(image, path, draft_size=None):
+    """First frame of an opened image, EXIF-rotated, as (uint8 RGB, alpha or None).
+
+    `draft_size` lets a JPEG decode at 1/2, 1/4 or 1/8 scale when that is still at least this big.
+    """
+    from PIL import ImageOps
+
+    try:
+        image.seek(0)  # first frame of an animation
+        if draft_size is not None and image.format == "JPEG":
+            image.draft("RGB", draft_size)
+        image.load()
+    except (OSError, SyntaxError) as error:
+        raise PhotoError(f"Photo is damaged or truncated ({error}): {path}") from None
+    return _to_rgb_and_alpha(ImageOps.exif_transpose(image))
+
+
 def load_photo(path, working_long_side=WORKING_LONG_SIDE):
     """Open `path` and decode only a working copy (JPEG draft mode makes a 12 MP photo decode in milliseconds)."""
     import cv2
-    from PIL import Image, ImageOps
 
     image = _open(path)
     try:
@@ -107,15 +121,8 @@ def load_photo(path, working_long_side=WORKING_LONG_SIDE):
             image.format in BLENDER_READABLE_FORMATS and image.mode in BLENDER_READABLE_MODES
         )
         scale = min(1.0, working_long_side / max(width, height))
-        if image.format == "JPEG" and scale < 1.0:
-            image.draft("RGB", (int(stored_w * scale) + 1, int(stored_h * scale) + 1))
-        try:
-            image.seek(0)  # first frame of an animation
-            image.load()
-        except (OSError, SyntaxError) as error:
-            raise PhotoError(f"Photo is damaged or truncated ({error}): {path}") from None
-        image = ImageOps.exif_transpose(image)
-        rgb, alpha = _to_rgb_and_alpha(image)
+        draft_size = (int(stored_w * scale) + 1, int(stored_h * scale) + 1) if scale < 1.0 else None
+        rgb, alpha = _decode_upright(image, path, draft_size)
     finally:
         image.close()
     work_w = max(1, round(width * scale))
@@ -143,19 +150,11 @@ def write_texture_file(path, max_long_side, folder):
     keeps peak memory near one decoded photo (a 50 MP photo as float RGBA pixels would need 800 MB).
     Returns the new file's path inside `folder`: JPEG (quality 95) for opaque photos, PNG when there is alpha.
     """
-    from PIL import Image, ImageOps
+    from PIL import Image
 
     image = _open(path)
     try:
-        image.seek(0)
-        if image.format == "JPEG":
-            image.draft("RGB", (max_long_side, max_long_side))
-        try:
-            image.load()
-        except (OSError, SyntaxError) as error:
-            raise PhotoError(f"Photo is damaged or truncated ({error}): {path}") from None
-        image = ImageOps.exif_transpose(image)
-        rgb, alpha = _to_rgb_and_alpha(image)
+        rgb, alpha = _decode_upright(image, path, (max_long_side, max_long_side))
     finally:
         image.close()
     texture = Image.fromarray(rgb)

@@ -4,8 +4,7 @@
 changing a setting after creation never runs the networks again. The operator and the CLI both call these.
 """
 
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
 

@@ -6,7 +6,7 @@ import bpy
 
 from ..blender import export
 from ..blender import scene as blender_scene
-from ..core import output_files, pipeline
+from ..core import output_files
 from ..core.depth import WeightsError
 from ..core.image import PhotoError
 from . import preferences

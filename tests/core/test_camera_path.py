@@ -1,5 +1,4 @@
 import numpy as np
-import pytest
 
 from portrait3d_blender.core import camera_path
 

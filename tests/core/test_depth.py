@@ -2,9 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from portrait3d_blender.core import depth, segment
-from portrait3d_blender.core.unet import ENCODER_WIDTHS, PortraitDepthUNet
-from tests.conftest import ASTRONAUT
+from portrait3d_blender.core import depth
+from portrait3d_blender.core.unet import PortraitDepthUNet
 
 
 def test_letterbox_keeps_aspect_and_centres_content():

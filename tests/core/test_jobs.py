@@ -1,7 +1,5 @@
 import threading
 
-import pytest
-
 from portrait3d_blender.core import jobs, pipeline
 from portrait3d_blender.core.image import PhotoError
 from tests.conftest import GRACE_HOPPER
