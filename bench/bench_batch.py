@@ -66,6 +66,8 @@ def main():
     failed = sum(1 for sample in samples if sample[1] == "failed")
     print(f"| {len(samples)} | {failed} | {after_warm_up:.0f} | {final:.0f} | {peak:.0f} | "
           f"{(final - after_warm_up) / after_warm_up:+.1%} |")
+    print()
+    print("RSS (MB) after photos " + ", ".join(f"{index + 1}: {samples[index][2]:.0f}" for index in range(4, len(samples), 5)))
 
 
 if __name__ == "__main__":

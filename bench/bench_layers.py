@@ -22,33 +22,11 @@ from PIL import Image  # noqa: E402
 ORBIT_FRAMES = (1, 23, 46, 68)  # four quarter-turns of the default 90-frame orbit
 
 
-def group_photo(folder):
-    """Two public-domain portraits side by side: a photo with several people."""
-    from tests.conftest import ASTRONAUT, GRACE_HOPPER
-
-    group = Image.new("RGB", (870, 470))
-    group.paste(Image.open(GRACE_HOPPER).convert("RGB").resize((400, 470)), (0, 0))
-    group.paste(Image.open(ASTRONAUT).convert("RGB").resize((470, 470)), (400, 0))
-    path = Path(folder) / "group.jpg"
-    group.save(path, quality=92)
-    return path
-
-
-def magenta_world():
-    """A world that shines pure magenta, so any hole in the 3D photo is unmistakable."""
-    import bpy
-
-    world = bpy.data.worlds.new("Magenta")
-    world.use_nodes = True
-    background = next(node for node in world.node_tree.nodes if node.type == "BACKGROUND")
-    background.inputs["Color"].default_value = (1.0, 0.0, 1.0, 1.0)
-    background.inputs["Strength"].default_value = 1.0
-    return world
-
-
 def render_orbit_frames(scene, folder, tag):
     """Render the four frames with a magenta world; return the frames and their magenta shares."""
     import bpy
+
+    from tests.conftest import magenta_world
 
     scene.world = magenta_world()
     scene.render.image_settings.media_type = "IMAGE"
@@ -107,7 +85,7 @@ def layering_time_12mp(folder):
 
 
 def main():
-    from tests.conftest import ASTRONAUT, GRACE_HOPPER
+    from tests.conftest import ASTRONAUT, GRACE_HOPPER, make_group_photo
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--figure", type=Path, help="save a before/after strip of the first photo here")
@@ -115,7 +93,7 @@ def main():
     folder = tempfile.mkdtemp()
     print("| photo | mesh | quads | quads > 20:1 | world showing through (worst of 4 frames) |")
     print("|---|---|---:|---:|---:|")
-    for index, photo in enumerate((GRACE_HOPPER, ASTRONAUT, group_photo(folder))):
+    for index, photo in enumerate((GRACE_HOPPER, ASTRONAUT, make_group_photo(folder))):
         rows, strips = measure(photo, folder)
         for name, kind, quads, stretched, holes in rows:
             print(f"| {name} | {kind} | {quads:,} | {stretched:.3%} | {holes:.3%} |")

@@ -573,7 +573,7 @@ def build_still_life(builder, rng):
     cylinder_vertices, cylinder_faces = cylinder(24, 2)
     for index in range(rng.integers(3, 10)):
         size = rng.uniform(0.08, 0.6)
-        location = np.array([rng.uniform(-1.2, 1.2), rng.uniform(-0.8, 1.2), 0.0])
+        location = np.array([rng.uniform(-0.7, 0.7), rng.uniform(-0.5, 0.8), 0.0])
         on_table = rng.uniform() < 0.4
         location[2] = table_height + 0.025 if on_table else 0.0
         material = builder.random_surface("prop", _random_colour(rng))
@@ -704,7 +704,7 @@ def _look_at(obj, target, roll=0.0):
     obj.rotation_euler.rotate_axis("Z", roll)
 
 
-def place_camera(builder, rng, head_centre, width, height):
+def place_camera(builder, rng, head_centre, width, height, subject_height=0.24):
     """Lens from selfie (~24 mm) to portrait tele (~85 mm); distance framing the head at a random size and
     position; camera elevation, azimuth and roll. Returns the camera record with pixel intrinsics."""
     bpy = builder.bpy
@@ -714,7 +714,7 @@ def place_camera(builder, rng, head_centre, width, height):
     head_fraction = {"selfie": rng.uniform(0.3, 0.6), "normal": rng.uniform(0.2, 0.5), "tele": rng.uniform(0.2, 0.55),
                      "wide": rng.uniform(0.05, 0.2)}[shot]
     focal_px = focal_mm / SENSOR_MM * max(width, height)
-    distance = 0.24 * focal_px / (head_fraction * height)
+    distance = subject_height * focal_px / (head_fraction * height)
     azimuth = math.radians(rng.normal(0, 15))
     elevation = math.radians(rng.uniform(-5, 25) if shot == "selfie" else rng.uniform(-10, 22))
     forward = np.array([math.sin(azimuth) * math.cos(elevation), math.cos(azimuth) * math.cos(elevation),
@@ -835,7 +835,7 @@ def render_sample(bpy, seed, out_dir, threads, gpu):
     behind = rng.choice([rng.uniform(0.3, 1.2), rng.uniform(1.2, 6.0)])
     backdrop, light_bounds = build_backdrop(builder, rng, behind)
     add_lights(builder, rng, main_head, backdrop == "outdoor", light_bounds)
-    camera = place_camera(builder, rng, main_head, width, height)
+    camera = place_camera(builder, rng, main_head, width, height, 0.24 if people else 0.8)
     if rng.uniform() < 0.12:
         add_near_occluder(builder, rng, camera)
 

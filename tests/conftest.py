@@ -50,3 +50,27 @@ def save_rgb(path, array, **save_options):
 
     Image.fromarray(np.asarray(array, dtype=np.uint8)).save(path, **save_options)
     return Path(path)
+
+
+def make_group_photo(folder):
+    """Two public-domain portraits side by side: a photo with several people (Hopper left, astronaut right)."""
+    from PIL import Image
+
+    group = Image.new("RGB", (870, 470))
+    group.paste(Image.open(GRACE_HOPPER).convert("RGB").resize((400, 470)), (0, 0))
+    group.paste(Image.open(ASTRONAUT).convert("RGB").resize((470, 470)), (400, 0))
+    path = Path(folder) / "group.jpg"
+    group.save(path, quality=92)
+    return path
+
+
+def magenta_world():
+    """A world that shines pure magenta, so any hole in a 3D photo is unmistakable in a render."""
+    import bpy
+
+    world = bpy.data.worlds.new("Magenta")
+    world.use_nodes = True
+    background = next(node for node in world.node_tree.nodes if node.type == "BACKGROUND")
+    background.inputs["Color"].default_value = (1.0, 0.0, 1.0, 1.0)
+    background.inputs["Strength"].default_value = 1.0
+    return world

@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 from portrait3d_blender.core import image, pipeline
-from tests.conftest import ASTRONAUT, GRACE_HOPPER
+from tests.conftest import GRACE_HOPPER, make_group_photo
 from tests.test_cli import _error_lines, run_cli
 
 
@@ -62,13 +62,7 @@ def test_transparent_pixels_are_never_the_person(tmp_path):
 
 
 def test_several_people(tmp_path):
-    left = Image.open(GRACE_HOPPER).convert("RGB").resize((400, 470))
-    right = Image.open(ASTRONAUT).convert("RGB").resize((470, 470))
-    group = Image.new("RGB", (870, 470))
-    group.paste(left, (0, 0))
-    group.paste(right, (400, 0))
-    path = tmp_path / "group.jpg"
-    group.save(path, quality=92)
+    path = make_group_photo(tmp_path)
     analysis = pipeline.analyse_photo(path, "CPU")
     assert analysis.person_found
     assert analysis.mask[150:210, 180:240].mean() > 0.9 and analysis.mask[80:140, 580:640].mean() > 0.9  # both faces

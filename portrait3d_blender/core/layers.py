@@ -188,6 +188,24 @@ def _layer(name, grid, rgb, depth, region, threshold, radius, hole=None, matte=N
     return Layer(name, mesh, fill_rgb.astype(np.uint8), matte)
 
 
+BACKSTOP_QUADS = 16
+
+
+def _with_backstop(layer, grid, depth):
+    """Add a last, coarse card behind everything, showing the layer's fill colours.
+
+    Back-fill covers what the move uncovers as far as the depth map can tell; where a photo's depth has
+    more steps than two layers can hold, the backstop shows the inpainted background instead of the void.
+    """
+    pixel_x, pixel_y = geometry.grid_pixels(grid.intrinsics, min(BACKSTOP_QUADS, max(grid.pixel_x.shape) - 1))
+    distance = np.full(pixel_x.shape, float(depth.max()) * 1.05)
+    backstop = geometry.grid_mesh(
+        grid.intrinsics, grid.camera_location, pixel_x, pixel_y, distance,
+        material_index=FILL_MATERIAL, uv_transform=grid.uv_transform,
+    )
+    return Layer(layer.name, geometry.concatenate([layer.mesh, backstop]), layer.fill_rgb, layer.matte_rgba)
+
+
 def build_layers(rgb, mask, person_found, depth, grid_spec, orbit_radius, threshold=DEFAULT_TEAR_THRESHOLD):
     """Subject (when there is a person) and background layers for one photo.
 
@@ -204,7 +222,7 @@ def build_layers(rgb, mask, person_found, depth, grid_spec, orbit_radius, thresh
     radius = parallax_radius(depth, focal_working, orbit_radius)
     everywhere = np.ones(depth.shape, dtype=bool)
     if not person_found:
-        return [_layer("Background", grid, rgb, depth, everywhere, threshold, radius)]
+        return [_with_backstop(_layer("Background", grid, rgb, depth, everywhere, threshold, radius), grid, depth)]
 
     person = mask > 0.5
     band = max(2, round(max(mask.shape) / 128))
@@ -212,6 +230,9 @@ def build_layers(rgb, mask, person_found, depth, grid_spec, orbit_radius, thresh
     low, high = ALPHA_CHOKE
     alpha = np.clip((mask - low) / (high - low), 0.0, 1.0)
     alpha = alpha * alpha * (3.0 - 2.0 * alpha)  # smoothstep
+    # Well inside the person the subject is opaque, however unsure the segmenter was there.
+    interior = cv2.erode(person.astype(np.uint8), _rect_kernel(band)).astype(np.float32)
+    alpha = np.maximum(alpha, cv2.GaussianBlur(interior, (0, 0), band / 2.0))
     subject_region = alpha > 0.0
     # Where the background layer shows inpainted colour instead of the photo: everywhere the person reaches,
     # faint fringe included, or the orbit would drag a ghost of their colours across the wall. The colours
@@ -221,6 +242,7 @@ def build_layers(rgb, mask, person_found, depth, grid_spec, orbit_radius, thresh
     behind = push_pull_fill(depth, ~person_hole)
     background_depth = np.where(person_hole, np.maximum(behind, subject_depth * 1.01), depth)
     background = _layer("Background", grid, rgb, background_depth, everywhere, threshold, radius, hole=person_hole)
+    background = _with_backstop(background, grid, background_depth)
     matte = np.empty(mask.shape + (4,), dtype=np.float32)
     matte[..., :3] = decontaminate(rgb, alpha, background.fill_rgb) / 255.0
     matte[..., 3] = alpha

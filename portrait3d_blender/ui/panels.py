@@ -53,6 +53,7 @@ class PORTRAIT3D_PT_main(bpy.types.Panel):
         row = layout.row(align=True)
         row.operator("portrait3d.export_mesh", icon="EXPORT")
         row.operator("portrait3d.export_depth_map", icon="IMAGE_ZDEPTH")
+        layout.operator("portrait3d.show_depth_map", icon="IMAGE_ZDEPTH")
 
         layout.separator()
         column = layout.column(heading="Focus")

@@ -1,6 +1,7 @@
 """Refine a 3D photo after creation: new depth strength, mesh resolution, tears or layering, no networks."""
 
 import bpy
+import numpy as np
 
 from ..blender import scene as blender_scene
 from . import preferences, properties
@@ -39,4 +40,45 @@ class PORTRAIT3D_OT_refine_3d_photo(bpy.types.Operator):
         return {"FINISHED"}
 
 
-CLASSES = (PORTRAIT3D_OT_refine_3d_photo,)
+def depth_map_image(collection, analysis):
+    """A Blender image of the 3D photo's depth (white = near), made or refreshed; never packed or saved."""
+    name = f"{collection.name} Depth"
+    height, width = analysis.nearness.shape
+    image = bpy.data.images.get(name)
+    if image is None or tuple(image.size) != (width, height):
+        if image is not None:
+            bpy.data.images.remove(image)
+        image = bpy.data.images.new(name, width, height, float_buffer=True, is_data=True)
+    pixels = np.ones((height, width, 4), dtype=np.float32)
+    pixels[..., :3] = analysis.nearness[::-1, :, None]  # Blender's rows go bottom-up
+    image.pixels.foreach_set(pixels.ravel())
+    return image
+
+
+class PORTRAIT3D_OT_show_depth_map(bpy.types.Operator):
+    """Show the active 3D photo's depth map (white = near) in an Image Editor"""
+
+    bl_idname = "portrait3d.show_depth_map"
+    bl_label = "Show Depth Map"
+
+    @classmethod
+    def poll(cls, context):
+        return active_photo_collection(context) is not None
+
+    def execute(self, context):
+        collection = active_photo_collection(context)
+        compute_device = preferences.compute_device(context)
+        try:
+            image = depth_map_image(collection, blender_scene.cached_analysis(collection, compute_device))
+        except (OSError, ValueError) as error:
+            self.report({"ERROR"}, str(error))
+            return {"CANCELLED"}
+        editors = [area for area in (context.screen.areas if context.screen else ()) if area.type == "IMAGE_EDITOR"]
+        for area in editors:
+            area.spaces.active.image = image
+        where = "in the Image Editor" if editors else "as an image: open an Image Editor to see it"
+        self.report({"INFO"}, f"Depth map '{image.name}' {where}")
+        return {"FINISHED"}
+
+
+CLASSES = (PORTRAIT3D_OT_refine_3d_photo, PORTRAIT3D_OT_show_depth_map)

@@ -7,7 +7,7 @@ bpy = pytest.importorskip("bpy")
 
 from portrait3d_blender.blender import scene as blender_scene  # noqa: E402
 from portrait3d_blender.core import layers, pipeline  # noqa: E402
-from tests.conftest import ASTRONAUT, GRACE_HOPPER  # noqa: E402
+from tests.conftest import ASTRONAUT, GRACE_HOPPER, magenta_world, make_group_photo  # noqa: E402
 
 
 def _stretched_share(plan):
@@ -15,8 +15,14 @@ def _stretched_share(plan):
     return sum(layers.stretched_quad_share(layer.mesh) * len(layer.mesh.quads) for layer in plan.layers) / quads
 
 
-@pytest.mark.parametrize("photo", [ASTRONAUT, GRACE_HOPPER], ids=lambda path: path.stem)
-def test_layers_tear_the_rubber_sheet(photo):
+@pytest.fixture(scope="module")
+def group_photo(tmp_path_factory):
+    return make_group_photo(tmp_path_factory.mktemp("group"))
+
+
+@pytest.mark.parametrize("photo", [ASTRONAUT, GRACE_HOPPER, "group"], ids=lambda path: getattr(path, "stem", path))
+def test_layers_tear_the_rubber_sheet(photo, group_photo):
+    photo = group_photo if photo == "group" else photo
     analysis = pipeline.analyse_photo(photo, "CPU")
     single = pipeline.plan_scene(analysis, pipeline.Settings(layered=False))
     layered = pipeline.plan_scene(analysis, pipeline.Settings(layered=True))
@@ -66,13 +72,12 @@ def test_inpainted_hole_continues_its_rim():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("photo", [ASTRONAUT, GRACE_HOPPER], ids=lambda path: path.stem)
-def test_orbit_never_shows_the_world_through_a_layered_photo(empty_scene, photo):
+@pytest.mark.parametrize("photo", [ASTRONAUT, GRACE_HOPPER, "group"], ids=lambda path: getattr(path, "stem", path))
+def test_orbit_never_shows_the_world_through_a_layered_photo(empty_scene, photo, group_photo):
+    photo = group_photo if photo == "group" else photo
     analysis = pipeline.analyse_photo(photo, "CPU")
     settings = pipeline.Settings(render_size=160, render_samples=2, frames=8)
     blender_scene.build_3d_photo(empty_scene, analysis, pipeline.plan_scene(analysis, settings), settings)
-    from bench.bench_layers import magenta_world
-
     empty_scene.world = magenta_world()
     empty_scene.render.film_transparent = False
     shares = []

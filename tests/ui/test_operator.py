@@ -104,3 +104,16 @@ def test_refine_changes_the_3d_photo_in_place_without_the_networks(empty_scene, 
     assert bpy.ops.portrait3d.refine_3d_photo() == {"FINISHED"}
     assert sorted(obj.name for obj in collection.objects if obj.type == "MESH") == layers_before
     assert "User Cube" in bpy.data.objects and len(bpy.data.collections) == 1
+
+
+def test_show_depth_map_makes_a_depth_image(empty_scene, astronaut_analysis):
+    empty_scene.portrait3d.mesh_resolution = 32
+    bpy.ops.portrait3d.create_3d_photo(filepath=str(ASTRONAUT))
+    bpy.context.view_layer.objects.active = bpy.data.collections["3D Photo astronaut"].objects[0]
+    assert bpy.ops.portrait3d.show_depth_map() == {"FINISHED"}
+    image = bpy.data.images["3D Photo astronaut Depth"]
+    assert tuple(image.size) == (512, 512)
+    import numpy as np
+
+    pixels = np.array(image.pixels[:]).reshape(512, 512, 4)[::-1]
+    np.testing.assert_allclose(pixels[..., 0], astronaut_analysis.nearness, atol=1e-6)
