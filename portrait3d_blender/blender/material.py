@@ -6,6 +6,7 @@ person mask, and near its edge take the decontaminated colours instead of the ph
 """
 
 import tempfile
+from pathlib import Path
 
 import bpy
 import numpy as np
@@ -38,14 +39,17 @@ def _packed_file_image(path, name):
 
 
 def pixels_image(name, pixels):
-    """A packed Blender image of float RGB(A) pixels in [0, 1], top row first, sRGB-encoded."""
-    height, width, channels = pixels.shape
-    rgba = np.ones((height, width, 4), dtype=np.float32)
-    rgba[..., :channels] = pixels
-    image = bpy.data.images.new(name, width, height, alpha=channels == 4)
-    image.pixels.foreach_set(np.ascontiguousarray(rgba[::-1]).ravel())  # Blender's rows go bottom-up
-    image.pack()
-    return image
+    """A packed Blender image of uint8 sRGB RGB(A) pixels, top row first.
+
+    Pillow writes a fast, lightly compressed PNG that Blender loads and packs as is: about 5× quicker than
+    filling `Image.pixels` with floats and letting Blender encode the PNG when packing.
+    """
+    from PIL import Image
+
+    with tempfile.TemporaryDirectory(prefix="portrait3d_") as folder:
+        path = Path(folder) / "layer.png"
+        Image.fromarray(np.ascontiguousarray(pixels, dtype=np.uint8)).save(path, compress_level=1)
+        return _packed_file_image(path, name)
 
 
 class _NodeBuilder:

@@ -5,7 +5,6 @@ import contextlib
 import uuid
 
 import bpy
-import numpy as np
 
 from ..core import pipeline
 from . import camera as blender_camera
@@ -86,7 +85,7 @@ def _layer_object(name, layer, photo_image, settings, use_photo_alpha, created):
     created.append(material)
     mesh.materials.append(material)
     if layer.fill_rgb is not None:
-        fill = blender_material.pixels_image(f"{name} Fill", layer.fill_rgb.astype(np.float32) / 255.0)
+        fill = blender_material.pixels_image(f"{name} Fill", layer.fill_rgb)
         created.append(fill)
         fill_material = blender_material.fill_material(f"{name} Fill", fill, settings.lit, matte)
         created.append(fill_material)

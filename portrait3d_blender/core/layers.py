@@ -34,7 +34,7 @@ class Layer:
     name: str
     mesh: geometry.MeshArrays
     fill_rgb: np.ndarray  # uint8 H×W×3 at working resolution: the colours for FILL_MATERIAL quads
-    matte_rgba: np.ndarray | None  # float32 H×W×4: decontaminated colour + alpha, for a subject only
+    matte_rgba: np.ndarray | None  # uint8 H×W×4: decontaminated colour + alpha, for a subject only
 
 
 def _rect_kernel(radius):
@@ -243,9 +243,9 @@ def build_layers(rgb, mask, person_found, depth, grid_spec, orbit_radius, thresh
     background_depth = np.where(person_hole, np.maximum(behind, subject_depth * 1.01), depth)
     background = _layer("Background", grid, rgb, background_depth, everywhere, threshold, radius, hole=person_hole)
     background = _with_backstop(background, grid, background_depth)
-    matte = np.empty(mask.shape + (4,), dtype=np.float32)
-    matte[..., :3] = decontaminate(rgb, alpha, background.fill_rgb) / 255.0
-    matte[..., 3] = alpha
+    matte = np.empty(mask.shape + (4,), dtype=np.uint8)
+    matte[..., :3] = np.round(decontaminate(rgb, alpha, background.fill_rgb))
+    matte[..., 3] = np.round(alpha * 255.0)
     subject = _layer("Subject", grid, rgb, subject_depth, subject_region, threshold, radius, matte=matte)
     return [subject, background]
 
