@@ -58,7 +58,8 @@ class PORTRAIT3D_OT_create_3d_photo(bpy.types.Operator):
             return {"CANCELLED"}
         self._photo_path = bpy.path.abspath(self.filepath)
         self._settings = properties.core_settings(context.scene.portrait3d, preferences.compute_device(context))
-        if self.use_worker_thread and context.window is not None:
+        use_worker_thread, self.use_worker_thread = self.use_worker_thread, False  # a redo runs in place
+        if use_worker_thread and context.window is not None:
             return self._start_worker(context)
         window_manager = context.window_manager
         window_manager.progress_begin(0, 100)
