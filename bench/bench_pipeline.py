@@ -37,9 +37,9 @@ def twelve_megapixel_portrait(folder):
 
 
 def main():
-    import torch
+    from portrait3d_blender.core import depth, geometry, image, pipeline, segment  # before torch: see depth.py
 
-    from portrait3d_blender.core import depth, geometry, image, pipeline, segment
+    import torch
 
     folder = tempfile.mkdtemp()
     photo_path = twelve_megapixel_portrait(folder)
