@@ -64,23 +64,26 @@ def push_pull_fill(values, valid):
     return np.where(valid[..., None] if channels_last else valid, values, estimate)
 
 
-def inpaint_colors(rgb, known, edge_falloff=6.0):
+def inpaint_colors(rgb, known, edge_falloff=None):
     """Colours for the pixels not `known`: exact continuations at the hole's rim, smooth deeper inside.
 
     A moving camera uncovers a hole from its rim inward, so the rim matters most: there each pixel takes the
     colour of the nearest known pixel (lightly blurred to hide the Voronoi cells), fading over `edge_falloff`
-    pixels into the multi-scale push-pull fill, which suits the rarely seen interior. float32 H×W×3 out.
+    pixels (by default 1/40 of the long side) into the multi-scale push-pull fill, which suits the rarely
+    seen interior. float32 H×W×3 out.
     """
     import cv2
 
     rgb = np.asarray(rgb, dtype=np.float32)
     if known.all() or not known.any():
         return rgb.copy()
+    if edge_falloff is None:  # a person's soft mask reaches a few percent of the frame past their outline
+        edge_falloff = max(6.0, max(known.shape) / 40.0)
     hole = (~known).astype(np.uint8)
     distance, labels = cv2.distanceTransformWithLabels(hole, cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_PIXEL)
     # Labels number the known pixels in raster order, starting at 1.
     nearest = rgb[known][labels - 1]
-    nearest = cv2.GaussianBlur(nearest, (0, 0), 1.5)
+    nearest = cv2.GaussianBlur(nearest, (0, 0), 2.0)
     smooth = push_pull_fill(rgb, known)
     rim_weight = np.exp(-distance / edge_falloff)[..., None]
     filled = rim_weight * nearest + (1.0 - rim_weight) * smooth
