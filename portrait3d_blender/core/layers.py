@@ -8,8 +8,10 @@ Two layers, each a torn grid plus "back-fill" patches behind its own tears:
   inpainted, so that what the orbit uncovers behind the person is wall, not a smeared copy of them.
 
 A tear is any quad whose corners' depths differ by more than `tear_threshold` of the nearer depth (3D
-photography's disparity threshold in depth terms). Behind each tear, within the widest parallax the orbit can
-show, a back-fill patch continues the far side's depth and colour under the near side.
+photography's disparity threshold in depth terms), stated per quad of a 512-quad mesh. Behind each tear,
+within the widest parallax the camera's move can show, a back-fill patch continues the far side's depth and
+colour under the near side; all of this is worked out on the vertex grid, so it holds at any resolution.
+Last, a coarse backstop card behind the background catches whatever two layers cannot hold.
 """
 
 from dataclasses import dataclass
@@ -41,14 +43,6 @@ def _rect_kernel(radius):
     import cv2
 
     return cv2.getStructuringElement(cv2.MORPH_RECT, (2 * radius + 1, 2 * radius + 1))
-
-
-def near_side_of_edges(depth, region, threshold, radius):
-    """Pixels of `region` within `radius` px of a region pixel that is farther by more than `threshold`."""
-    import cv2
-
-    farthest_nearby = cv2.dilate(np.where(region, depth, 0.0).astype(np.float32), _rect_kernel(radius))
-    return region & (farthest_nearby > depth * (1.0 + threshold))
 
 
 def without_specks(pixels, min_area):
