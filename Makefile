@@ -15,7 +15,7 @@ $(STAMP): requirements.txt
 demo: $(STAMP)
 	mkdir -p out
 	$(VENV_PYTHON) -m portrait3d_blender make examples/grace_hopper.jpg -o out/grace_hopper_3d.mp4 \
-		--width 512 --blend out/grace_hopper_3d.blend --overwrite
+		--width 512 --samples 8 --blend out/grace_hopper_3d.blend --overwrite
 
 test: $(STAMP)
 	$(VENV_PYTHON) -m pytest
