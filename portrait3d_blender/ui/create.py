@@ -19,15 +19,19 @@ PHOTO_FILTER = "*.jpg;*.jpeg;*.png;*.webp;*.tif;*.tiff;*.bmp;*.gif"
 USER_ERRORS = (PhotoError, WeightsError, OSError)
 
 
+def image_editor_areas(context):
+    """The open Image Editors of the current screen."""
+    return [area for area in (context.screen.areas if context.screen else ()) if area.type == "IMAGE_EDITOR"]
+
+
 def image_editor_photo(context):
     """Path of the image shown in an open Image Editor, when it is a file on disk."""
-    for area in context.screen.areas if context.screen else ():
-        if area.type == "IMAGE_EDITOR":
-            image = area.spaces.active.image
-            if image is not None and image.source == "FILE" and image.filepath:
-                path = Path(bpy.path.abspath(image.filepath, library=image.library))
-                if path.is_file():
-                    return path
+    for area in image_editor_areas(context):
+        image = area.spaces.active.image
+        if image is not None and image.source == "FILE" and image.filepath:
+            path = Path(bpy.path.abspath(image.filepath, library=image.library))
+            if path.is_file():
+                return path
     return None
 
 

@@ -5,6 +5,7 @@ import numpy as np
 
 from ..blender import scene as blender_scene
 from . import preferences, properties
+from .create import image_editor_areas
 
 
 def active_photo_collection(context):
@@ -73,7 +74,7 @@ class PORTRAIT3D_OT_show_depth_map(bpy.types.Operator):
         except (OSError, ValueError) as error:
             self.report({"ERROR"}, str(error))
             return {"CANCELLED"}
-        editors = [area for area in (context.screen.areas if context.screen else ()) if area.type == "IMAGE_EDITOR"]
+        editors = image_editor_areas(context)
         for area in editors:
             area.spaces.active.image = image
         where = "in the Image Editor" if editors else "as an image: open an Image Editor to see it"
