@@ -3,6 +3,8 @@
 import bpy
 import numpy as np
 
+from . import compat
+
 _LINEAR = 1  # Keyframe.interpolation enum value of 'LINEAR', for foreach_set
 
 
@@ -28,16 +30,18 @@ def keyframe_path(obj, locations, rotations, first_frame=1, loop=True, lens_fact
     """
     action = bpy.data.actions.new(f"{obj.name} Path")
     obj.animation_data_create().action = action
-    curves = [("location", locations, obj), ("rotation_euler", rotations, obj)]
+    curves = [("location", locations, obj, action), ("rotation_euler", rotations, obj, action)]
     if lens_factors is not None and np.ptp(lens_factors) > 0.0:
-        obj.data.animation_data_create().action = action
-        curves.append(("lens", (obj.data.lens * np.asarray(lens_factors, dtype=np.float64))[:, None], obj.data))
-    for data_path, values, owner in curves:
+        lens_action = action if compat.has_action_slots(action) else bpy.data.actions.new(f"{obj.name} Lens")
+        obj.data.animation_data_create().action = lens_action
+        lens = (obj.data.lens * np.asarray(lens_factors, dtype=np.float64))[:, None]
+        curves.append(("lens", lens, obj.data, lens_action))
+    for data_path, values, owner, owner_action in curves:
         values = np.vstack([values, values[:1]]) if loop else np.asarray(values)
         frame_count = len(values)
         frames = first_frame + np.arange(frame_count, dtype=np.float64)
         for axis in range(values.shape[1]):
-            curve = action.fcurve_ensure_for_datablock(owner, data_path, index=axis)
+            curve = compat.fcurve(owner_action, owner, data_path, axis)
             curve.keyframe_points.add(frame_count)
             points = np.column_stack([frames, values[:, axis]]).astype(np.float32)
             curve.keyframe_points.foreach_set("co", points.ravel())

@@ -12,6 +12,7 @@ import bpy
 import numpy as np
 
 from ..core import camera_path, output_files
+from . import compat
 
 FOCUS_SUFFIX = " Focus"
 STEREO_MODES = {"SIDE_BY_SIDE": "SIDEBYSIDE", "ANAGLYPH": "ANAGLYPH"}
@@ -96,10 +97,10 @@ def configure_stereo(scene, camera_object, mode, objects, point=(0.0, 0.0, 0.0))
 def _still_output(scene, path):
     """Point the scene's output at one PNG for the block, then restore its output settings."""
     render, settings = scene.render, scene.render.image_settings
-    saved = (render.filepath, render.use_file_extension, settings.media_type, settings.file_format,
+    saved = (render.filepath, render.use_file_extension, compat.media_type(settings), settings.file_format,
              settings.color_mode, settings.color_depth)
     try:
-        settings.media_type = "IMAGE"
+        compat.set_media_type(settings, "IMAGE")
         settings.file_format = "PNG"
         settings.color_mode = "RGB"
         settings.color_depth = "8"
@@ -108,9 +109,9 @@ def _still_output(scene, path):
         yield
     finally:
         render.filepath, render.use_file_extension = saved[0], saved[1]
-        settings.media_type = saved[2]
+        compat.set_media_type(settings, saved[2])
         settings.file_format = saved[3]
-        if saved[2] == "IMAGE":
+        if saved[2] in ("IMAGE", None):
             settings.color_mode, settings.color_depth = saved[4], saved[5]
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import bpy
 
 from ..core import output_files
+from . import compat
 from . import render as blender_render
 
 
@@ -72,7 +73,7 @@ class PendingOutput:
 def configure_frames(scene, folder):
     """Render each frame as an 8-bit RGB PNG named frame_0001.png … in `folder`."""
     settings = scene.render.image_settings
-    settings.media_type = "IMAGE"
+    compat.set_media_type(settings, "IMAGE")
     settings.file_format = "PNG"
     settings.color_mode = "RGB"
     settings.color_depth = "8"

@@ -2,8 +2,9 @@
 
 import bpy
 
+from . import compat
+
 GPU_BACKENDS = ("OPTIX", "CUDA", "HIP", "METAL", "ONEAPI")
-ENGINE_IDS = {"CYCLES": "CYCLES", "EEVEE": "BLENDER_EEVEE"}
 
 
 def output_size(intrinsics, long_side):
@@ -50,7 +51,10 @@ def configure_render(scene, intrinsics, settings):
     scene.frame_end = settings.frames
     scene.view_settings.view_transform = "Standard"  # AgX/Filmic would tone-map the photo's colours
     scene.view_settings.look = "None"
-    render.engine = ENGINE_IDS[settings.engine]
+    if settings.engine == "EEVEE":
+        compat.use_eevee(render)
+    else:
+        render.engine = "CYCLES"
     render.use_persistent_data = True  # the mesh stays put: build its BVH once, not every frame
     if settings.engine == "CYCLES":
         scene.cycles.samples = settings.render_samples
@@ -64,7 +68,7 @@ def configure_render(scene, intrinsics, settings):
 def configure_video(scene, filepath, container="MPEG4", codec="H264"):
     """Render the animation to one video file through Blender's own FFmpeg."""
     settings = scene.render.image_settings
-    settings.media_type = "VIDEO"
+    compat.set_media_type(settings, "VIDEO")
     settings.file_format = "FFMPEG"
     ffmpeg = scene.render.ffmpeg
     ffmpeg.format = container
