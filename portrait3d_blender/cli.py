@@ -83,6 +83,8 @@ def _add_make_options(make):
     make.add_argument("--engine", choices=("cycles", "eevee"), default="cycles")
     make.add_argument("--samples", type=int)
     make.add_argument("--mesh-resolution", type=int)
+    make.add_argument("--max-texture-size", type=int, default=pipeline.Settings.max_texture_size,
+                      help="scale photos larger than this (long side, pixels) down for the texture")
     make.add_argument("--depth-strength", type=float, default=pipeline.Settings.depth_strength)
     make.add_argument("--orbit-size", type=float, default=pipeline.Settings.orbit_size,
                       help="how far the camera moves, as a share of the distance to the subject")
@@ -127,6 +129,7 @@ def _make_settings(arguments, analysis):
     photo = analysis.photo
     settings = pipeline.Settings(
         depth_strength=arguments.depth_strength,
+        max_texture_size=arguments.max_texture_size,
         frames=arguments.frames,
         fps=arguments.fps,
         orbit_size=arguments.orbit_size,

@@ -23,6 +23,7 @@ class PORTRAIT3D_PT_main(bpy.types.Panel):
         row = column.row()
         row.active = settings.layered
         row.prop(settings, "tear_threshold")
+        column.prop(settings, "max_texture_size")
         column = layout.column(heading="Camera")
         column.prop(settings, "frames")
         column.prop(settings, "fps")

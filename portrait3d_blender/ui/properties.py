@@ -36,6 +36,14 @@ class PORTRAIT3D_PG_settings(bpy.types.PropertyGroup):
         soft_max=0.2,
         precision=3,
     )
+    max_texture_size: bpy.props.IntProperty(
+        name="Texture Limit",
+        description="Photos larger than this on their long side are scaled down for the texture (memory)",
+        default=_DEFAULTS.max_texture_size,
+        min=256,
+        max=32768,
+        subtype="PIXEL",
+    )
     frames: bpy.props.IntProperty(
         name="Frames", description="Length of the camera loop", default=_DEFAULTS.frames, min=2, soft_max=600
     )
@@ -148,6 +156,7 @@ def core_settings(properties, compute_device):
         layered=properties.layered,
         tear_threshold=properties.tear_threshold,
         render_size=properties.render_size,
+        max_texture_size=properties.max_texture_size,
         compute_device=compute_device,
     )
 
