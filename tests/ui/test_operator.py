@@ -121,8 +121,8 @@ def test_show_depth_map_makes_a_depth_image(empty_scene, astronaut_analysis):
 
 def test_texture_limit_setting_caps_the_packed_photo(empty_scene):
     empty_scene.portrait3d.mesh_resolution = 16
-    empty_scene.portrait3d.max_texture_size = 128
+    empty_scene.portrait3d.max_texture_size = 256  # the smallest it allows
     bpy.ops.portrait3d.create_3d_photo(filepath=str(ASTRONAUT))
     photo_images = [image for image in bpy.data.images if image.name == "3D Photo astronaut"]
     assert len(photo_images) == 1
-    assert tuple(photo_images[0].size) == (128, 128) and photo_images[0].packed_file is not None
+    assert tuple(photo_images[0].size) == (256, 256) and photo_images[0].packed_file is not None
