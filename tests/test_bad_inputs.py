@@ -78,3 +78,15 @@ def test_huge_photo_is_downscaled_for_the_networks_and_capped_for_the_texture(tm
     assert not photo.texture_from_file(4096) and photo.texture_from_file(8192)
     texture = image.write_texture_file(big, 4096, tmp_path)
     assert max(Image.open(texture).size) == 4096
+
+
+@pytest.mark.parametrize("size", [(2400, 180), (150, 2000)], ids=["panorama", "tall strip"])
+def test_extreme_aspect_ratios(tmp_path, size):
+    path = tmp_path / "strip.jpg"
+    Image.open(GRACE_HOPPER).convert("RGB").resize(size).save(path)
+    analysis = pipeline.analyse_photo(path, "CPU")
+    assert analysis.nearness.shape == analysis.photo.working_rgb.shape[:2]
+    assert np.isfinite(analysis.nearness).all()
+    plan = pipeline.plan_scene(analysis, pipeline.Settings(mesh_resolution=256))
+    assert all(np.isfinite(layer.mesh.vertices).all() for layer in plan.layers)
+    assert 1.0 <= plan.zoom <= 1.5

@@ -4,6 +4,7 @@ The full-resolution pixels are decoded only when the texture needs them: Blender
 directly, and the EXIF rotation is then applied to the UVs instead of the pixels (see `stored_uv_transform`).
 """
 
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,14 +79,19 @@ def _to_rgb_and_alpha(image):
     return np.asarray(image), None
 
 
+_EXIF_ERRORS = (SyntaxError, ValueError, TypeError, KeyError, OSError, ZeroDivisionError, struct.error)
+
+
 def _exif_details(image):
-    exif = image.getexif()
-    orientation = int(exif.get(_EXIF_ORIENTATION, 1) or 1)
-    if orientation not in range(1, 9):
-        orientation = 1
-    focal = exif.get_ifd(_EXIF_IFD).get(_EXIF_FOCAL_35MM)
-    focal_35mm = float(focal) if focal else None
-    return orientation, focal_35mm
+    """(orientation, 35 mm focal length or None); a damaged EXIF block counts as none at all."""
+    try:
+        exif = image.getexif()
+        orientation = int(exif.get(_EXIF_ORIENTATION, 1) or 1)
+        focal = exif.get_ifd(_EXIF_IFD).get(_EXIF_FOCAL_35MM)
+        focal_35mm = float(focal) if focal else None
+    except _EXIF_ERRORS:
+        return 1, None
+    return (orientation if orientation in range(1, 9) else 1), focal_35mm
 
 
 def _decode_upright(image, path, draft_size=None):
@@ -102,7 +108,11 @@ def _decode_upright(image, path, draft_size=None):
         image.load()
     except (OSError, SyntaxError) as error:
         raise PhotoError(f"Photo is damaged or truncated ({error}): {path}") from None
-    return _to_rgb_and_alpha(ImageOps.exif_transpose(image))
+    try:
+        image = ImageOps.exif_transpose(image)
+    except _EXIF_ERRORS:
+        pass  # damaged EXIF: the pixels as stored, as `_exif_details` assumed
+    return _to_rgb_and_alpha(image)
 
 
 def load_photo(path, working_long_side=WORKING_LONG_SIDE):
