@@ -1,5 +1,7 @@
 """The operator as a user runs it: scene built, errors leave everything as it was, one undo step."""
 
+from types import SimpleNamespace
+
 import pytest
 
 bpy = pytest.importorskip("bpy")
@@ -126,3 +128,62 @@ def test_texture_limit_setting_caps_the_packed_photo(empty_scene):
     photo_images = [image for image in bpy.data.images if image.name == "3D Photo astronaut"]
     assert len(photo_images) == 1
     assert tuple(photo_images[0].size) == (256, 256) and photo_images[0].packed_file is not None
+
+
+def _modal_stand_in(scene, job, settings):
+    """Window manager, workspace and operator stand-ins, to drive the modal (worker-thread) path headless,
+    where Blender has no event loop to do it."""
+    from portrait3d_blender.ui.create import PORTRAIT3D_OT_create_3d_photo as Operator
+
+    window_manager = SimpleNamespace(
+        progress=[], event_timer_remove=lambda timer: None, progress_end=lambda: None,
+    )
+    window_manager.progress_update = window_manager.progress.append
+    context = SimpleNamespace(
+        window_manager=window_manager, scene=scene, workspace=SimpleNamespace(status_text_set=lambda text: None)
+    )
+    operator = SimpleNamespace(_job=job, _timer=None, _photo_path=str(ASTRONAUT), _settings=settings, reports=[])
+    operator.report = lambda kind, message: operator.reports.append((kind, message))
+    operator._stop_worker_ui = lambda context: Operator._stop_worker_ui(operator, context)
+    operator._report_created = lambda *result: Operator._report_created(operator, *result)
+    return Operator, operator, context
+
+
+def _run_modal(Operator, operator, context, first_event="TIMER"):
+    import time
+
+    events = [SimpleNamespace(type=first_event, value="PRESS")]
+    for _ in range(600):
+        event = events.pop() if events else SimpleNamespace(type="TIMER", value="NOTHING")
+        result = Operator.modal(operator, context, event)
+        if result != {"RUNNING_MODAL"}:
+            return result
+        time.sleep(0.05)
+    raise AssertionError("the modal operator never finished")
+
+
+def test_worker_thread_path_builds_the_scene_when_the_job_is_done(empty_scene):
+    from portrait3d_blender.core import pipeline
+    from portrait3d_blender.core.jobs import AnalysisJob
+
+    job = AnalysisJob(ASTRONAUT, "CPU").start()
+    Operator, operator, context = _modal_stand_in(empty_scene, job, pipeline.Settings(mesh_resolution=16))
+    assert _run_modal(Operator, operator, context) == {"FINISHED"}
+    assert "3D Photo astronaut" in bpy.data.collections
+    assert context.window_manager.progress[-1] == 100
+    assert operator.reports[-1][0] == {"INFO"}
+
+
+def test_escape_cancels_the_worker_and_changes_nothing(empty_scene):
+    from portrait3d_blender.core import pipeline
+    from portrait3d_blender.core.jobs import AnalysisJob
+
+    _user_scene()
+    before = _snapshot()
+    job = AnalysisJob(ASTRONAUT, "CPU")
+    Operator, operator, context = _modal_stand_in(empty_scene, job, pipeline.Settings(mesh_resolution=16))
+    assert Operator.modal(operator, context, SimpleNamespace(type="ESC", value="PRESS")) == {"RUNNING_MODAL"}
+    job.start()  # cancelled before its first stage: it stops there
+    assert _run_modal(Operator, operator, context) == {"CANCELLED"}
+    assert operator.reports[-1][0] == {"WARNING"}
+    assert _snapshot() == before
