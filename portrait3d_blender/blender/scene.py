@@ -14,6 +14,7 @@ from . import render as blender_render
 
 PHOTO_PROPERTY = "portrait3d"  # ID property on the mesh object: where it came from and its scale
 PHOTO_ID_PROPERTY = "portrait3d_id"  # ID property on the 3D photo's collection: key into _ANALYSES
+PHOTO_IMAGE_PROPERTY = "portrait3d_photo"  # ID property marking the photo's own image among the computed ones
 
 # Network results of the latest 3D photos made in this session, so refining one never runs the networks
 # again. Bounded: each holds a few working-resolution maps (~10 MB).
@@ -73,6 +74,20 @@ def _removed_on_failure(scene):
         raise
 
 
+def _photo_image(analysis, name, settings):
+    """The photo's image, marked so a refine can tell it from the matte and fill images beside it."""
+    image = blender_material.photo_image(analysis.photo, name, settings.max_texture_size)
+    image[PHOTO_IMAGE_PROPERTY] = True
+    return image
+
+
+def _keyframe_plan(camera_object, plan):
+    blender_camera.keyframe_path(
+        camera_object, plan.camera_locations, plan.camera_rotations,
+        loop=plan.camera_loops, lens_factors=plan.camera_lens_factors,
+    )
+
+
 def _layer_object(name, layer, photo_image, settings, use_photo_alpha, created):
     """One mesh object for a `core.layers.Layer`, with its photo and fill materials in slots 0 and 1."""
     matte = None
@@ -119,7 +134,7 @@ def build_3d_photo(scene, analysis, plan, settings):
     """
     name = f"3D Photo {analysis.photo.path.stem}"
     with _removed_on_failure(scene) as created:
-        image = blender_material.photo_image(analysis.photo, name, settings.max_texture_size)
+        image = _photo_image(analysis, name, settings)
         created.append(image)
         collection = bpy.data.collections.new(name)
         created.append(collection)
@@ -128,10 +143,7 @@ def build_3d_photo(scene, analysis, plan, settings):
         created.append(camera_data)
         camera_object = bpy.data.objects.new(f"{name} Camera", camera_data)
         created.append(camera_object)
-        blender_camera.keyframe_path(
-            camera_object, plan.camera_locations, plan.camera_rotations,
-            loop=plan.camera_loops, lens_factors=plan.camera_lens_factors,
-        )
+        _keyframe_plan(camera_object, plan)
         created.append(camera_object.animation_data.action)
         collection.objects.link(camera_object)
         photo_id = uuid.uuid4().hex
@@ -178,10 +190,7 @@ def _rekeyframe_camera(camera_object, plan):
         if action.users == 0:
             bpy.data.actions.remove(action)
     camera_object.data.lens = plan.intrinsics.lens_mm_on_36mm_sensor * plan.zoom
-    blender_camera.keyframe_path(
-        camera_object, plan.camera_locations, plan.camera_rotations,
-        loop=plan.camera_loops, lens_factors=plan.camera_lens_factors,
-    )
+    _keyframe_plan(camera_object, plan)
 
 
 def refine_3d_photo(scene, collection, settings):
@@ -195,13 +204,13 @@ def refine_3d_photo(scene, collection, settings):
     photo_image = next(
         (node.image for obj in layer_objects for slot in obj.material_slots if slot.material
          for node in slot.material.node_tree.nodes
-         if node.type == "TEX_IMAGE" and node.image and node.image.source == "FILE"),
+         if node.type == "TEX_IMAGE" and node.image and node.image.get(PHOTO_IMAGE_PROPERTY)),
         None,
     )
     plan = pipeline.plan_scene(analysis, settings)
     created = []
     if photo_image is None:
-        photo_image = blender_material.photo_image(analysis.photo, collection.name, settings.max_texture_size)
+        photo_image = _photo_image(analysis, collection.name, settings)
         created.append(photo_image)
     photo_image.use_fake_user = True  # keep it while the old materials go
     try:

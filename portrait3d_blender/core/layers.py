@@ -96,7 +96,7 @@ class _Grid:
 
     @property
     def quad_pixels(self):
-        """Working-resolution pixels per quad (the grid is square-ish)."""
+        """Photo pixels per quad (the grid is square-ish)."""
         return self.pixel_x[0, 1] - self.pixel_x[0, 0]
 
     def flat_cards(self, quad_depth, keep, material_index):

@@ -113,8 +113,7 @@ def plan_scene(analysis, settings):
     """Geometry and camera path for `analysis` under `settings`; fast, and free of networks and Blender."""
     photo = analysis.photo
     intrinsics = geometry.Intrinsics.from_focal_35mm(photo.width, photo.height, photo.focal_35mm)
-    work_rows, work_columns = analysis.nearness.shape
-    to_photo = photo.width / work_columns
+    to_photo = photo.width / analysis.nearness.shape[1]
     focus_x, focus_y = (value * to_photo for value in focus_pixel(analysis))
 
     # Real-world scale from the face's size when there is one; otherwise the subject stands 1.5 m away.
@@ -153,14 +152,13 @@ def plan_scene(analysis, settings):
         settings.camera_move, capture_location, np.zeros(3), orbit_radius, settings.frames,
         settings.camera_easing, settings.camera_loop, half_view=half_view,
     )
-    locations, rotations = path.locations, path.rotations
     return ScenePlan(
         layers=mesh_layers,
         intrinsics=intrinsics,
         capture_location=capture_location,
         focus_distance=focus_distance,
-        camera_locations=locations,
-        camera_rotations=rotations,
+        camera_locations=path.locations,
+        camera_rotations=path.rotations,
         zoom=border_zoom(depth_map, intrinsics, focus_distance, orbit_radius),
         camera_lens_factors=path.lens_factors,
         camera_loops=path.loops,
