@@ -1,7 +1,8 @@
 """Export a 3D photo's meshes with Blender's own exporters: binary glTF (.glb), OBJ (+ MTL and textures), PLY.
 
-Our render materials mix several textures on two UV maps; exporters understand one colour texture. For the
-export, each material slot is swapped for a plain one that shows its colour texture: unlit (a Background shader,
+Our render materials mix several textures and colour attributes; exporters understand one colour source. For
+the export, each material slot is swapped for a plain one that shows its colour texture, or for the computed
+fill its colour attribute (written as glTF's COLOR_0, OBJ's and PLY's vertex colours): unlit (a Background shader,
 which the glTF exporter writes as KHR_materials_unlit, so viewers show the photo's colours unlit) for glTF, and
 a principled base colour for OBJ's MTL. Only the 3D photo's mesh objects are exported; the scene's selection,
 the materials and the files beside the output are restored or left alone, and the output appears atomically.
@@ -14,6 +15,7 @@ from pathlib import Path
 import bpy
 
 from ..core import output_files
+from .mesh import FILL_COLOR_NAME
 from .scene import PHOTO_PROPERTY
 
 MESH_FORMATS = {".glb": "GLB", ".obj": "OBJ", ".ply": "PLY"}
@@ -51,31 +53,31 @@ def companion_files(output):
     return [output.with_suffix(".mtl")] if export_format(output) == "OBJ" else []
 
 
-def color_texture(material):
-    """The image texture node that gives `material` its colour: followed upstream from the shader's colour input,
-    through mixes, taking the first texture found (the photo, or the computed fill)."""
+def color_source(material):
+    """The node that gives `material` its colour: an image texture (the photo) or a colour attribute (the
+    computed fill), followed upstream from the shader's colour input through mixes."""
     if material is None or not material.use_nodes:
         return None
     shaders = [node for node in material.node_tree.nodes if node.type in _SHADER_COLOR_INPUTS]
     for shader in shaders:
-        found = _upstream_texture(shader.inputs[_SHADER_COLOR_INPUTS[shader.type]], set())
+        found = _upstream_color_source(shader.inputs[_SHADER_COLOR_INPUTS[shader.type]], set())
         if found is not None:
             return found
     return next((node for node in material.node_tree.nodes if node.type == "TEX_IMAGE" and node.image), None)
 
 
-def _upstream_texture(socket, seen):
+def _upstream_color_source(socket, seen):
     for link in socket.links:
         node = link.from_node
         if node.as_pointer() in seen:
             continue
         seen.add(node.as_pointer())
-        if node.type == "TEX_IMAGE" and node.image is not None:
+        if (node.type == "TEX_IMAGE" and node.image is not None) or node.type == "VERTEX_COLOR":
             return node
         # Colours before factors: a mix's "A"/"B" colours, not the mask that blends them.
         colour_inputs = [upstream for upstream in node.inputs if upstream.type == "RGBA"]
         for upstream in colour_inputs or node.inputs:
-            found = _upstream_texture(upstream, seen)
+            found = _upstream_color_source(upstream, seen)
             if found is not None:
                 return found
     return None
@@ -88,24 +90,30 @@ def _uv_map_of(texture):
     return ""
 
 
-def _export_material(name, image, uv_map, unlit):
+def _export_material(name, source, image, unlit):
+    """A material exporters understand: `image` on `source`'s UV map, or `source`'s colour attribute."""
     material = bpy.data.materials.new(name)
     material.use_nodes = True
     nodes, links = material.node_tree.nodes, material.node_tree.links
     nodes.clear()
-    texture = nodes.new("ShaderNodeTexImage")
-    texture.image = image
-    texture.extension = "EXTEND"
-    if uv_map:
-        uv_node = nodes.new("ShaderNodeUVMap")
-        uv_node.uv_map = uv_map
-        links.new(uv_node.outputs["UV"], texture.inputs["Vector"])
+    if source.type == "VERTEX_COLOR":
+        color = nodes.new("ShaderNodeVertexColor")
+        color.layer_name = source.layer_name
+    else:
+        color = nodes.new("ShaderNodeTexImage")
+        color.image = image
+        color.extension = "EXTEND"
+        uv_map = _uv_map_of(source)
+        if uv_map:
+            uv_node = nodes.new("ShaderNodeUVMap")
+            uv_node.uv_map = uv_map
+            links.new(uv_node.outputs["UV"], color.inputs["Vector"])
     if unlit:
         shader = nodes.new("ShaderNodeBackground")
-        links.new(texture.outputs["Color"], shader.inputs["Color"])
+        links.new(color.outputs["Color"], shader.inputs["Color"])
     else:
         shader = nodes.new("ShaderNodeBsdfPrincipled")
-        links.new(texture.outputs["Color"], shader.inputs["Base Color"])
+        links.new(color.outputs["Color"], shader.inputs["Base Color"])
     output = nodes.new("ShaderNodeOutputMaterial")
     links.new(shader.outputs[0], output.inputs["Surface"])
     return material
@@ -113,23 +121,23 @@ def _export_material(name, image, uv_map, unlit):
 
 @contextlib.contextmanager
 def _export_materials(objects, unlit, texture_folder=None, stem="texture"):
-    """Swap every material slot for a one-texture export material; with `texture_folder`, the textures are
+    """Swap every material slot for a one-source export material; with `texture_folder`, the textures are
     written there as files (named after `stem`) and referenced by file, for formats that do not embed them."""
     created_materials, created_images, swapped = [], [], []
     file_images = {}
     try:
         for obj in objects:
             for slot in obj.material_slots:
-                texture = color_texture(slot.material)
-                if texture is None:
+                source = color_source(slot.material)
+                if source is None:
                     continue
-                image = texture.image
-                if texture_folder is not None:
+                image = source.image if source.type == "TEX_IMAGE" else None
+                if texture_folder is not None and image is not None:
                     if image.name not in file_images:
                         file_images[image.name] = _image_file(image, texture_folder, f"{stem}_{len(file_images)}")
                         created_images.append(file_images[image.name])
                     image = file_images[image.name]
-                material = _export_material(slot.material.name, image, _uv_map_of(texture), unlit)
+                material = _export_material(slot.material.name, source, image, unlit)
                 created_materials.append(material)
                 swapped.append((slot, slot.material))
                 slot.material = material
@@ -209,6 +217,9 @@ def export_meshes(context, objects, output, overwrite=False):
                         export_image_format="AUTO",
                         export_texcoords=True,
                         export_normals=True,
+                        export_vertex_color="NAME",  # the computed fill only (white under the photo)
+                        export_vertex_color_name=FILL_COLOR_NAME,
+                        export_all_vertex_colors=False,
                         export_animations=False,
                         export_cameras=False,
                         export_lights=False,
@@ -222,6 +233,7 @@ def export_meshes(context, objects, output, overwrite=False):
                         export_materials=True,
                         export_uv=True,
                         export_normals=True,
+                        export_colors=True,  # the computed fill (MTL has no place for colours per vertex)
                         path_mode="STRIP",  # the MTL names its textures by file name: they lie beside it
                         forward_axis="NEGATIVE_Z",
                         up_axis="Y",
@@ -232,6 +244,7 @@ def export_meshes(context, objects, output, overwrite=False):
                     export_selected_objects=True,
                     export_uv=True,
                     export_normals=True,
+                    export_colors="SRGB",
                     ascii_format=False,
                     forward_axis="NEGATIVE_Z",
                     up_axis="Y",

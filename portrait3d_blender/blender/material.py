@@ -1,7 +1,7 @@
 """Images and materials: the photo shown unchanged (emission) or lit (principled), and the computed layers.
 
-Every 3D-photo mesh has two material slots, matching `core.layers`: slot 0 shows the photo, slot 1 the
-colours we computed (inpainted background, back-fill behind tears). A subject's materials fade out with the
+Every layered 3D-photo mesh has two material slots, matching `core.layers`: slot 0 shows the photo, slot 1 the
+colours we computed (inpainted background, back-fill behind tears), which the mesh carries per vertex. A subject's materials fade out with the
 person mask, and near its edge take the decontaminated colours instead of the photo's.
 """
 
@@ -12,7 +12,7 @@ import bpy
 import numpy as np
 
 from ..core import image as core_image
-from .mesh import DISPLAY_UV_NAME, PHOTO_UV_NAME
+from .mesh import DISPLAY_UV_NAME, FILL_COLOR_NAME, PHOTO_UV_NAME
 
 # Below this mask value the subject shows decontaminated colours; fully inside it, the photo itself.
 DECONTAMINATED_BELOW = 0.97
@@ -103,15 +103,15 @@ class _NodeBuilder:
         self.links.new(surface, output.inputs["Surface"])
 
 
-def photo_material(name, image, lit, use_photo_alpha=False, matte=None):
-    """The photo on its UVs. With a `matte` image (a subject), alpha comes from the person mask and the
-    colours near the mask's edge from the matte's decontaminated RGB."""
+def photo_material(name, image, lit, use_photo_alpha=False, matte=None, matte_uv_map=DISPLAY_UV_NAME):
+    """The photo on its UVs. With a `matte` image (a subject, on `matte_uv_map`), alpha comes from the person
+    mask and the colours near the mask's edge from the matte's decontaminated RGB."""
     material = bpy.data.materials.new(name)
     builder = _NodeBuilder(material)
     photo = builder.texture(image, PHOTO_UV_NAME, row=0)
     color, alpha = photo.outputs["Color"], photo.outputs["Alpha"] if use_photo_alpha else None
     if matte is not None:
-        matte_texture = builder.texture(matte, DISPLAY_UV_NAME, row=1)
+        matte_texture = builder.texture(matte, matte_uv_map, row=1)
         builder.column = 2
         edge_weight = builder.add("ShaderNodeMapRange", row=1, clamp=True)
         edge_weight.inputs["From Min"].default_value = DECONTAMINATED_BELOW
@@ -128,11 +128,12 @@ def photo_material(name, image, lit, use_photo_alpha=False, matte=None):
     return material
 
 
-def fill_material(name, fill_image, lit, matte=None):
-    """Computed colours (inpainted, back-fill) on the display UVs; a subject's fade out with its mask."""
+def fill_material(name, lit, matte=None, matte_uv_map=DISPLAY_UV_NAME):
+    """The colours we computed (inpainted background, back-fill), stored per vertex; a subject's fade out with
+    its mask (`matte` on `matte_uv_map`)."""
     material = bpy.data.materials.new(name)
     builder = _NodeBuilder(material)
-    fill = builder.texture(fill_image, DISPLAY_UV_NAME, row=0)
-    alpha = builder.texture(matte, DISPLAY_UV_NAME, row=1).outputs["Alpha"] if matte is not None else None
+    fill = builder.add("ShaderNodeVertexColor", row=0, layer_name=FILL_COLOR_NAME)
+    alpha = builder.texture(matte, matte_uv_map, row=1).outputs["Alpha"] if matte is not None else None
     builder.finish(fill.outputs["Color"], alpha, lit)
     return material

@@ -89,25 +89,35 @@ def _keyframe_plan(camera_object, plan):
 
 
 def _layer_object(name, layer, photo_image, settings, use_photo_alpha, created):
-    """One mesh object for a `core.layers.Layer`, with its photo and fill materials in slots 0 and 1."""
+    """One mesh object for a `core.layers.Layer`: the photo's material in slot 0, the computed colours' in 1."""
     matte = None
     if layer.matte_rgba is not None:
         matte = blender_material.pixels_image(f"{name} Matte", layer.matte_rgba)
         created.append(matte)
     mesh = blender_mesh.new_mesh(name, layer.mesh)
     created.append(mesh)
-    material = blender_material.photo_material(name, photo_image, settings.lit, use_photo_alpha, matte)
+    matte_uv_map = blender_mesh.computed_uv_name(mesh)
+    material = blender_material.photo_material(name, photo_image, settings.lit, use_photo_alpha, matte, matte_uv_map)
     created.append(material)
     mesh.materials.append(material)
-    if layer.fill_rgb is not None:
-        fill = blender_material.pixels_image(f"{name} Fill", layer.fill_rgb)
-        created.append(fill)
-        fill_material = blender_material.fill_material(f"{name} Fill", fill, settings.lit, matte)
+    if layer.mesh.colors is not None:
+        fill_material = blender_material.fill_material(f"{name} Fill", settings.lit, matte, matte_uv_map)
         created.append(fill_material)
         mesh.materials.append(fill_material)
     layer_object = bpy.data.objects.new(name, mesh)
     created.append(layer_object)
     return layer_object
+
+
+def _layer_tag(analysis, plan, settings, layer):
+    """What a layer object remembers: its photo, its layer, and what its materials were made for."""
+    return {
+        "source": str(analysis.photo.path),
+        "focus_distance": plan.focus_distance,
+        "person_found": analysis.person_found,
+        "layer": layer.name,
+        "lit": settings.lit,
+    }
 
 
 def _add_layer_objects(collection, analysis, plan, settings, photo_image, created):
@@ -117,11 +127,7 @@ def _add_layer_objects(collection, analysis, plan, settings, photo_image, create
     for layer in plan.layers:
         layer_name = collection.name if len(plan.layers) == 1 else f"{collection.name} {layer.name}"
         layer_object = _layer_object(layer_name, layer, photo_image, settings, use_photo_alpha, created)
-        layer_object[PHOTO_PROPERTY] = {
-            "source": str(analysis.photo.path),
-            "focus_distance": plan.focus_distance,
-            "person_found": analysis.person_found,
-        }
+        layer_object[PHOTO_PROPERTY] = _layer_tag(analysis, plan, settings, layer)
         collection.objects.link(layer_object)
         layer_objects.append(layer_object)
     return layer_objects
@@ -193,21 +199,52 @@ def _rekeyframe_camera(camera_object, plan):
     _keyframe_plan(camera_object, plan)
 
 
+def _geometry_only_change(layer_objects, plan, settings):
+    """True when each layer object already has the materials `plan` needs, so only its mesh must change."""
+    if len(layer_objects) != len(plan.layers):
+        return False
+    for layer_object, layer in zip(layer_objects, plan.layers):
+        tag = layer_object[PHOTO_PROPERTY]
+        mesh = layer_object.data
+        slots = 2 if layer.mesh.colors is not None else 1
+        same_uv_maps = (blender_mesh.DISPLAY_UV_NAME in mesh.uv_layers) == (layer.mesh.uvs is not layer.mesh.display_uvs)
+        if (tag.get("layer") != layer.name or tag.get("lit") != settings.lit or mesh.users != 1 or not same_uv_maps
+                or mesh.shape_keys is not None or len(mesh.materials) != slots or None in tuple(mesh.materials)):
+            return False
+    return True
+
+
 def refine_3d_photo(scene, collection, settings):
     """Rebuild a 3D photo's layers with new settings (depth strength, resolution, tears, layering) in place.
 
-    The networks' results are reused; the collection, its camera and the photo's image stay. Hand edits to
-    the old layer meshes are replaced. Returns the new layer objects.
+    The networks' results are reused; the collection, its camera and the photo's image stay. When the layers
+    and materials stay the same (a slider moved), only the meshes' geometry is rewritten, which is what makes
+    a slider live; otherwise the layer objects are made again. Hand edits to the old layer meshes are
+    replaced. Returns the layer objects.
     """
     analysis = cached_analysis(collection, settings.compute_device)
-    layer_objects = [obj for obj in collection.objects if PHOTO_PROPERTY in obj]
+    layer_objects = [obj for obj in collection.objects if PHOTO_PROPERTY in obj and obj.type == "MESH"]
+    plan = pipeline.plan_scene(analysis, settings)
+    if _geometry_only_change(layer_objects, plan, settings):
+        for layer_object, layer in zip(layer_objects, plan.layers):
+            blender_mesh.replace_geometry(layer_object.data, layer.mesh)
+            layer_object[PHOTO_PROPERTY]["focus_distance"] = plan.focus_distance
+        new_objects = layer_objects
+    else:
+        new_objects = _remake_layer_objects(collection, analysis, plan, settings, layer_objects)
+    for camera_object in (obj for obj in collection.objects if obj.type == "CAMERA"):
+        _rekeyframe_camera(camera_object, plan)
+    scene.frame_start, scene.frame_end = 1, settings.frames
+    return new_objects
+
+
+def _remake_layer_objects(collection, analysis, plan, settings, layer_objects):
     photo_image = next(
         (node.image for obj in layer_objects for slot in obj.material_slots if slot.material
          for node in slot.material.node_tree.nodes
          if node.type == "TEX_IMAGE" and node.image and node.image.get(PHOTO_IMAGE_PROPERTY)),
         None,
     )
-    plan = pipeline.plan_scene(analysis, settings)
     created = []
     if photo_image is None:
         photo_image = _photo_image(analysis, collection.name, settings)
@@ -215,13 +252,9 @@ def refine_3d_photo(scene, collection, settings):
     photo_image.use_fake_user = True  # keep it while the old materials go
     try:
         _remove_layer_objects(collection)
-        new_objects = _add_layer_objects(collection, analysis, plan, settings, photo_image, created)
+        return _add_layer_objects(collection, analysis, plan, settings, photo_image, created)
     finally:
         photo_image.use_fake_user = False
-    for camera_object in (obj for obj in collection.objects if obj.type == "CAMERA"):
-        _rekeyframe_camera(camera_object, plan)
-    scene.frame_start, scene.frame_end = 1, settings.frames
-    return new_objects
 
 
 def make_3d_photo(scene, photo_path, settings, progress=None, analysis=None):

@@ -64,6 +64,20 @@ def push_pull_fill(values, valid):
     return np.where(valid[..., None] if channels_last else valid, values, estimate)
 
 
+def nearest_known(values, known):
+    """Every pixel's value taken from the nearest pixel where `known` (bool) is True (Euclidean distance)."""
+    import cv2
+
+    distance, labels = cv2.distanceTransformWithLabels(
+        (~known).astype(np.uint8), cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_PIXEL
+    )
+    # Labels number the known pixels in raster order, starting at 1.
+    source = np.take(np.flatnonzero(known), labels.ravel() - 1)
+    channels = values.shape[2:]
+    nearest = np.take(values.reshape((-1,) + channels), source, axis=0)
+    return nearest.reshape(values.shape), distance
+
+
 def inpaint_colors(rgb, known, edge_falloff=None):
     """Colours for the pixels not `known`: exact continuations at the hole's rim, smooth deeper inside.
 
@@ -79,10 +93,7 @@ def inpaint_colors(rgb, known, edge_falloff=None):
         return rgb.copy()
     if edge_falloff is None:  # a person's soft mask reaches a few percent of the frame past their outline
         edge_falloff = max(6.0, max(known.shape) / 40.0)
-    hole = (~known).astype(np.uint8)
-    distance, labels = cv2.distanceTransformWithLabels(hole, cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_PIXEL)
-    # Labels number the known pixels in raster order, starting at 1.
-    nearest = rgb[known][labels - 1]
+    nearest, distance = nearest_known(rgb, known)
     nearest = cv2.GaussianBlur(nearest, (0, 0), 2.0)
     smooth = push_pull_fill(rgb, known)
     rim_weight = np.exp(-distance / edge_falloff)[..., None]

@@ -38,7 +38,11 @@ class MeshArrays:
     """Ready for `foreach_set`: float32 vertices (N, 3), int32 quads (M, 4), float32 per-vertex UVs (N, 2).
 
     `uvs` address the texture as Blender stores it (EXIF rotation folded in); `display_uvs` address the upright
-    photo, for the textures we compute ourselves. `material_indices` (M,) picks each quad's material slot.
+    photo, for the textures we compute ourselves. When the two agree they are one array (`uvs is display_uvs`),
+    which saves copying them twice. `material_indices` (M,) picks each quad's material slot.
+    `edges` (E, 2) and `corner_edges` (M, 4), the edge from each corner to the next, come from the grid's
+    structure, so Blender need not derive them. `colors` (N, 4) uint8 sRGB and alpha, or None: computed colours
+    per vertex.
     """
 
     vertices: np.ndarray
@@ -46,6 +50,9 @@ class MeshArrays:
     uvs: np.ndarray
     display_uvs: np.ndarray
     material_indices: np.ndarray
+    edges: np.ndarray
+    corner_edges: np.ndarray
+    colors: np.ndarray | None = None
 
 
 def grid_shape_for(width, height, quads_long_side):
@@ -65,10 +72,10 @@ def depth_from_nearness(nearness, near_distance, depth_strength):
 
 
 def sample_at_pixels(values, intrinsics, pixel_x, pixel_y):
-    """Bilinear samples of a working-resolution map at displayed-photo pixel positions (edges included)."""
+    """Bilinear samples of a working-resolution map (H×W or H×W×C) at displayed-photo pixel positions."""
     import cv2
 
-    rows, columns = values.shape
+    rows, columns = values.shape[:2]
     map_x = (pixel_x * (columns / intrinsics.width) - 0.5).astype(np.float32)
     map_y = (pixel_y * (rows / intrinsics.height) - 0.5).astype(np.float32)
     return cv2.remap(values, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
@@ -109,68 +116,163 @@ def grid_pixels(intrinsics, quads_long_side):
 
 def quads_touching(vertex_values):
     """Per quad of a vertex grid: the max and min of its four corners' values, each (rows-1, columns-1)."""
-    corners = np.stack(
-        [vertex_values[:-1, :-1], vertex_values[1:, :-1], vertex_values[1:, 1:], vertex_values[:-1, 1:]]
-    )
-    return corners.max(axis=0), corners.min(axis=0)
+    top_left, bottom_left = vertex_values[:-1, :-1], vertex_values[1:, :-1]
+    bottom_right, top_right = vertex_values[1:, 1:], vertex_values[:-1, 1:]
+    highest = np.maximum(np.maximum(top_left, bottom_left), np.maximum(bottom_right, top_right))
+    lowest = np.minimum(np.minimum(top_left, bottom_left), np.minimum(bottom_right, top_right))
+    return highest, lowest
 
 
-def grid_mesh(intrinsics, camera_location, pixel_x, pixel_y, vertex_depth, keep=None, material_index=0,
-              uv_transform=None):
-    """Mesh of the grid quads where `keep` (rows-1, columns-1) is True, vertices re-projected at `vertex_depth`.
+def quad_corners(quad_mask):
+    """The vertices (bool, rows×columns) that are corners of the quads where `quad_mask` is True."""
+    corners = np.zeros((quad_mask.shape[0] + 1, quad_mask.shape[1] + 1), dtype=bool)
+    corners[:-1, :-1] |= quad_mask
+    corners[1:, :-1] |= quad_mask
+    corners[1:, 1:] |= quad_mask
+    corners[:-1, 1:] |= quad_mask
+    return corners
 
-    Vertices no kept quad uses are dropped, so torn-off pieces cost nothing.
+
+def stored_uvs(display_uvs, uv_transform):
+    """UVs of the texture as Blender stores the file, from UVs of the upright photo."""
+    if uv_transform is None:
+        return display_uvs
+    return (display_uvs @ uv_transform[:, :2].T + uv_transform[:, 2]).astype(display_uvs.dtype)
+
+
+class VertexGrid:
+    """Vertices spanning the photo edge to edge, with everything that no depth changes worked out once.
+
+    The rays, UVs, quads and edges of the whole grid depend only on the photo and the resolution, so a mesh of
+    any subset of its quads at any depth is a handful of gathers: that is what keeps a slider live.
     """
-    rows, columns = vertex_depth.shape
-    quads = grid_quads(rows, columns)
-    if keep is not None:
-        quads = quads[keep.ravel()]
-    used = np.zeros(rows * columns, dtype=bool)
-    used[quads.ravel()] = True
-    new_index = np.cumsum(used, dtype=np.int32) - 1
-    vertices = camera_rays(intrinsics, pixel_x, pixel_y) * vertex_depth[..., None] + camera_location
-    display_uvs = np.stack([pixel_x / intrinsics.width, 1.0 - pixel_y / intrinsics.height], axis=-1).reshape(-1, 2)
-    display_uvs = display_uvs[used]
-    uvs = display_uvs if uv_transform is None else display_uvs @ uv_transform[:, :2].T + uv_transform[:, 2]
-    return MeshArrays(
-        vertices=np.ascontiguousarray(vertices.reshape(-1, 3)[used], dtype=np.float32),
-        quads=np.ascontiguousarray(new_index[quads], dtype=np.int32),
-        uvs=np.ascontiguousarray(uvs, dtype=np.float32),
-        display_uvs=np.ascontiguousarray(display_uvs, dtype=np.float32),
-        material_indices=np.full(len(quads), material_index, dtype=np.int32),
-    )
+
+    def __init__(self, intrinsics, quads_long_side, uv_transform=None):
+        self.intrinsics = intrinsics
+        self.pixel_x, self.pixel_y = grid_pixels(intrinsics, quads_long_side)
+        self.shape = self.pixel_x.shape
+        self.quad_shape = (self.shape[0] - 1, self.shape[1] - 1)
+        self.rays = camera_rays(intrinsics, self.pixel_x, self.pixel_y).reshape(-1, 3).astype(np.float32)
+        display = np.stack([self.pixel_x / intrinsics.width, 1.0 - self.pixel_y / intrinsics.height], axis=-1)
+        self.display_uvs = display.reshape(-1, 2).astype(np.float32)
+        self.uvs = stored_uvs(self.display_uvs, uv_transform)
+        self.quads = grid_quads(*self.shape)
+        vertex = np.arange(self.shape[0] * self.shape[1], dtype=np.int32).reshape(self.shape)
+        # Every edge of the full grid: those along rows first, then those along columns.
+        self._edge_ends = np.concatenate([
+            np.stack([vertex[:, :-1], vertex[:, 1:]], axis=-1).reshape(-1, 2),
+            np.stack([vertex[:-1], vertex[1:]], axis=-1).reshape(-1, 2),
+        ])
+
+    def sample(self, values):
+        """A working-resolution map (H×W or H×W×C) at the vertices, bilinear."""
+        return sample_at_pixels(np.asarray(values, dtype=np.float32), self.intrinsics, self.pixel_x, self.pixel_y)
+
+    def mesh(self, camera_location, vertex_depth, keep=None, material_index=0, colors=None):
+        """The quads where `keep` (quad grid, bool) is True, each vertex on its ray at `vertex_depth`.
+
+        Vertices that no kept quad uses are dropped, so torn-off pieces cost nothing. `colors` (rows×columns×4,
+        uint8 RGBA) become the mesh's per-vertex colours. Gathers go through flat indices and `np.take`, several
+        times faster than boolean indexing of rows.
+        """
+        if keep is None:
+            keep = np.ones(self.quad_shape, dtype=bool)
+        kept_quads = np.flatnonzero(keep)
+        used = quad_corners(keep).ravel()
+        used_vertices = np.flatnonzero(used)
+        new_index = np.cumsum(used, dtype=np.int32) - 1
+        depth = np.take(np.asarray(vertex_depth, dtype=np.float32).ravel(), used_vertices)
+        quads = np.take(new_index, np.take(self.quads, kept_quads, axis=0))
+        rays = np.take(self.rays, used_vertices, axis=0)
+        edge_ends, corner_edges = self._edges(keep, kept_quads)
+        return MeshArrays(
+            vertices=rays * depth[:, None] + np.asarray(camera_location, dtype=np.float32),
+            quads=quads,
+            **self._uvs_of(used_vertices),
+            material_indices=np.full(len(quads), material_index, dtype=np.int32),
+            edges=np.take(new_index, edge_ends),
+            corner_edges=corner_edges,
+            colors=None if colors is None else np.take(colors.reshape(-1, colors.shape[-1]), used_vertices, axis=0),
+        )
+
+    def _uvs_of(self, vertices):
+        """Both UV sets of these grid vertices; one shared array when the texture is stored upright."""
+        display_uvs = np.take(self.display_uvs, vertices, axis=0)
+        uvs = display_uvs if self.uvs is self.display_uvs else np.take(self.uvs, vertices, axis=0)
+        return {"uvs": uvs, "display_uvs": display_uvs}
+
+    def _edges(self, keep, kept_quads):
+        """Edges of the kept quads (grid vertex numbers), and each kept quad's four edges, without a search.
+
+        An edge joins neighbours along a row or a column; it is kept when a kept quad lies on either side of it.
+        Quad (r, c) is flat number q = r·(columns−1) + c: its top edge is row edge q, its bottom one row edge
+        q + columns − 1, its left one column edge q + r, its right one q + r + 1.
+        """
+        quad_columns = self.quad_shape[1]
+        row_edges = np.zeros((self.shape[0], quad_columns), dtype=bool)
+        row_edges[:-1] |= keep
+        row_edges[1:] |= keep
+        column_edges = np.zeros((self.quad_shape[0], self.shape[1]), dtype=bool)
+        column_edges[:, :-1] |= keep
+        column_edges[:, 1:] |= keep
+        kept_edges = np.concatenate([row_edges.ravel(), column_edges.ravel()])
+        number = np.cumsum(kept_edges, dtype=np.int32) - 1
+        left = kept_quads + kept_quads // quad_columns + row_edges.size
+        # Corners run (r, c) → (r+1, c) → (r+1, c+1) → (r, c+1): left, bottom, right, then top edge.
+        corner_edges = np.take(number, np.stack([left, kept_quads + quad_columns, left + 1, kept_quads], axis=-1))
+        return np.take(self._edge_ends, np.flatnonzero(kept_edges), axis=0), corner_edges.astype(np.int32)
+
+    def flat_cards(self, camera_location, quad_depth, keep, material_index=0, colors=None):
+        """The quads where `keep` is True as separate squares, each at its one `quad_depth`: never stretched."""
+        quad_index = np.flatnonzero(keep)
+        corner_vertices = self.quads[quad_index].ravel()  # the grid's vertices at the cards' corners
+        depth = np.repeat(np.asarray(quad_depth, dtype=np.float32).ravel()[quad_index], 4)
+        corners = np.arange(len(corner_vertices), dtype=np.int32).reshape(-1, 4)
+        return MeshArrays(
+            vertices=self.rays[corner_vertices] * depth[:, None] + np.asarray(camera_location, dtype=np.float32),
+            quads=corners,
+            **self._uvs_of(corner_vertices),
+            material_indices=np.full(len(quad_index), material_index, dtype=np.int32),
+            edges=np.stack([corners, np.roll(corners, -1, axis=1)], axis=-1).reshape(-1, 2),  # each card's own
+            corner_edges=corners.copy(),
+            colors=None if colors is None else np.take(colors.reshape(-1, colors.shape[-1]), corner_vertices, axis=0),
+        )
 
 
-def separate_flat_quads(intrinsics, camera_location, pixel_x, pixel_y, quad_depth, keep, material_index=0,
-                        uv_transform=None):
-    """Kept quads as separate squares, each at one depth (`quad_depth`, per quad): cards, never stretched."""
-    rows, columns = keep.shape
-    quad_rows, quad_columns = np.nonzero(keep)
-    corner_rows = quad_rows[:, None] + np.array([0, 1, 1, 0])
-    corner_columns = quad_columns[:, None] + np.array([0, 0, 1, 1])
-    corner_x, corner_y = pixel_x[corner_rows, corner_columns], pixel_y[corner_rows, corner_columns]
-    depth = np.repeat(quad_depth[quad_rows, quad_columns][:, None], 4, axis=1)
-    vertices = camera_rays(intrinsics, corner_x, corner_y) * depth[..., None] + camera_location
-    display_uvs = np.stack([corner_x / intrinsics.width, 1.0 - corner_y / intrinsics.height], axis=-1).reshape(-1, 2)
-    uvs = display_uvs if uv_transform is None else display_uvs @ uv_transform[:, :2].T + uv_transform[:, 2]
-    return MeshArrays(
-        vertices=np.ascontiguousarray(vertices.reshape(-1, 3), dtype=np.float32),
-        quads=np.arange(4 * len(quad_rows), dtype=np.int32).reshape(-1, 4),
-        uvs=np.ascontiguousarray(uvs, dtype=np.float32),
-        display_uvs=np.ascontiguousarray(display_uvs, dtype=np.float32),
-        material_indices=np.full(len(quad_rows), material_index, dtype=np.int32),
-    )
+def _offset_stack(parts, offsets):
+    """Index arrays stacked into one, each part's indices raised by its offset."""
+    stacked = np.concatenate(parts).astype(np.int32, copy=False)
+    start = 0
+    for part, offset in zip(parts, offsets):
+        stacked[start:start + len(part)] += int(offset)  # a Python int keeps the add in int32
+        start += len(part)
+    return stacked
 
 
 def concatenate(meshes):
-    """One mesh of several: vertex indices of each part are offset past the previous parts."""
-    offsets = np.cumsum([0] + [len(mesh.vertices) for mesh in meshes[:-1]])
+    """One mesh of several: vertex and edge indices of each part are offset past the previous parts.
+
+    A part without colours is white where others have them: a viewer that multiplies the texture by the vertex
+    colour (glTF's COLOR_0) then shows the photo as it is.
+    """
+    vertex_offsets = np.cumsum([0] + [len(mesh.vertices) for mesh in meshes[:-1]])
+    edge_offsets = np.cumsum([0] + [len(mesh.edges) for mesh in meshes[:-1]])
+    colors = [mesh.colors for mesh in meshes]
+    display_uvs = np.concatenate([mesh.display_uvs for mesh in meshes])
     return MeshArrays(
         vertices=np.concatenate([mesh.vertices for mesh in meshes]),
-        quads=np.concatenate([mesh.quads + offset for mesh, offset in zip(meshes, offsets)]).astype(np.int32),
-        uvs=np.concatenate([mesh.uvs for mesh in meshes]),
-        display_uvs=np.concatenate([mesh.display_uvs for mesh in meshes]),
+        quads=_offset_stack([mesh.quads for mesh in meshes], vertex_offsets),
+        uvs=display_uvs if all(mesh.uvs is mesh.display_uvs for mesh in meshes) else np.concatenate(
+            [mesh.uvs for mesh in meshes]
+        ),
+        display_uvs=display_uvs,
         material_indices=np.concatenate([mesh.material_indices for mesh in meshes]),
+        edges=_offset_stack([mesh.edges for mesh in meshes], vertex_offsets),
+        corner_edges=_offset_stack([mesh.corner_edges for mesh in meshes], edge_offsets),
+        colors=None if all(part is None for part in colors) else np.concatenate([
+            np.full((len(mesh.vertices), 4), 255, dtype=np.uint8) if part is None else part
+            for mesh, part in zip(meshes, colors)
+        ]),
     )
 
 
@@ -180,6 +282,5 @@ def build_grid_mesh(depth_map, intrinsics, camera_location, quads_long_side, uv_
     `depth_map` is distance along the view axis at working resolution; `uv_transform` (2×3) maps displayed UVs
     to the stored file's UVs when Blender shows the un-rotated file.
     """
-    pixel_x, pixel_y = grid_pixels(intrinsics, quads_long_side)
-    depth = sample_at_pixels(depth_map.astype(np.float32), intrinsics, pixel_x, pixel_y)
-    return grid_mesh(intrinsics, camera_location, pixel_x, pixel_y, depth, uv_transform=uv_transform)
+    grid = VertexGrid(intrinsics, quads_long_side, uv_transform)
+    return grid.mesh(camera_location, grid.sample(depth_map))

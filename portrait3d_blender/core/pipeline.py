@@ -4,7 +4,7 @@
 changing a setting after creation never runs the networks again. The operator and the CLI both call these.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -46,6 +46,22 @@ class Analysis:
     nearness: np.ndarray  # float32 H×W in [0, 1], 1 = nearest
     face: segment.FaceBox | None  # in working-resolution pixels
     person_found: bool
+    # Layer maps and the latest mesh grid worked out from this analysis, so a slider's change starts there.
+    _layer_cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def layer_grid(self, intrinsics, quads_long_side, uv_transform):
+        """`layers.LayerGrid` for one mesh resolution; cached (the latest resolution only)."""
+        if "maps" not in self._layer_cache:
+            self._layer_cache["maps"] = layers.layer_maps(
+                self.photo.working_rgb, self.mask, self.nearness, self.person_found
+            )
+        key = (intrinsics, quads_long_side, None if uv_transform is None else uv_transform.tobytes())
+        if self._layer_cache.get("grid_key") != key:
+            self._layer_cache["grid"] = layers.LayerGrid(
+                self._layer_cache["maps"], intrinsics, quads_long_side, uv_transform
+            )
+            self._layer_cache["grid_key"] = key
+        return self._layer_cache["grid"]
 
     @property
     def notice(self):
@@ -124,29 +140,30 @@ def plan_scene(analysis, settings):
     focus_nearness = float(
         geometry.sample_at_pixels(analysis.nearness, intrinsics, np.array([[focus_x]]), np.array([[focus_y]]))[0, 0]
     )
-    relative_depth = geometry.depth_from_nearness(analysis.nearness, 1.0, settings.depth_strength)
     focus_relative = float(geometry.depth_from_nearness(np.float32(focus_nearness), 1.0, settings.depth_strength))
-    depth_map = relative_depth * (focus_distance / focus_relative)
+    scale = focus_distance / focus_relative
+
+    def to_depth(nearness):
+        return geometry.depth_from_nearness(nearness, 1.0, settings.depth_strength) * scale
+
+    depth_map = to_depth(analysis.nearness)
 
     # The focus point is the world origin; the capture camera sits on its ray, `focus_distance` back.
     focus_ray = geometry.camera_rays(intrinsics, np.array(focus_x), np.array(focus_y))
     capture_location = -focus_ray * focus_distance
-    uv_transform = image.stored_uv_transform(photo.orientation)
-    if not photo.texture_from_file(settings.max_texture_size):
-        uv_transform = None  # the texture is made from upright pixels
+    uv_transform = None  # the texture is upright: stored so, or made from upright pixels
+    if photo.orientation != 1 and photo.texture_from_file(settings.max_texture_size):
+        uv_transform = image.stored_uv_transform(photo.orientation)
     orbit_radius = settings.orbit_size * focus_distance
     # No more quads than the photo has pixels: a thumbnail gets a mesh to match.
     quads_long_side = min(settings.mesh_resolution, max(photo.width, photo.height))
-    grid_spec = (intrinsics, capture_location, quads_long_side, uv_transform)
     if settings.layered:
-        mesh_layers = layers.build_layers(
-            photo.working_rgb, analysis.mask, analysis.person_found, depth_map, grid_spec, orbit_radius,
-            settings.tear_threshold,
-        )
+        grid = analysis.layer_grid(intrinsics, quads_long_side, uv_transform)
+        mesh_layers = layers.build_layers(grid, to_depth, capture_location, orbit_radius, settings.tear_threshold)
     else:
         sheet = geometry.build_grid_mesh(depth_map, intrinsics, capture_location, quads_long_side,
                                          uv_transform=uv_transform)
-        mesh_layers = [layers.Layer("Photo", sheet, fill_rgb=None, matte_rgba=None)]
+        mesh_layers = [layers.Layer("Photo", sheet, matte_rgba=None)]
     half_view = (intrinsics.width / (2.0 * intrinsics.focal_px), intrinsics.height / (2.0 * intrinsics.focal_px))
     path = camera_path.camera_move(
         settings.camera_move, capture_location, np.zeros(3), orbit_radius, settings.frames,

@@ -70,6 +70,11 @@ def test_glb_embeds_the_texture_unlit_and_reimports_with_the_same_vertices(photo
     assert "KHR_materials_unlit" in document["extensionsUsed"]
     assert document["images"] and all("bufferView" in image for image in document["images"])  # embedded
     assert {node["name"] for node in document["nodes"]} == set(expected)  # no camera, no cube
+    # The computed fill (inpainted background, back-fill) travels as vertex colours on its own primitives.
+    fills = {index for index, material in enumerate(document["materials"]) if " Fill" in material["name"]}
+    primitives = [primitive for mesh in document["meshes"] for primitive in mesh["primitives"]]
+    fill_primitives = [primitive for primitive in primitives if primitive.get("material") in fills]
+    assert fill_primitives and all("COLOR_0" in primitive["attributes"] for primitive in fill_primitives)
 
     counts, images = _import_and_count(bpy.ops.import_scene.gltf, output)
     assert counts == expected

@@ -101,3 +101,15 @@ def _render_pixels(scene):
         scene.render.filepath = str(Path(folder) / "frame.png")
         bpy.ops.render.render(write_still=True)
         return np.asarray(Image.open(scene.render.filepath).convert("RGB"), dtype=np.float32) / 255.0
+
+
+def test_photo_quads_are_white_and_fill_quads_carry_the_computed_colours(astronaut_analysis):
+    """White under the photo, so a glTF viewer multiplying by COLOR_0 shows the photo unchanged."""
+    plan = pipeline.plan_scene(astronaut_analysis, pipeline.Settings())
+    background = plan.layers[-1].mesh
+    photo_vertices = np.unique(background.quads[background.material_indices == layers.PHOTO_MATERIAL])
+    fill_vertices = np.unique(background.quads[background.material_indices == layers.FILL_MATERIAL])
+    assert len(photo_vertices) > 1000 and len(fill_vertices) > 1000
+    assert (background.colors[photo_vertices] == 255).all()
+    fill_colors = background.colors[fill_vertices, :3].astype(np.float32)
+    assert fill_colors.std(axis=0).min() > 10.0  # a picture, not a flat tint

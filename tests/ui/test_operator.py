@@ -100,7 +100,7 @@ def test_refine_changes_the_3d_photo_in_place_without_the_networks(empty_scene, 
     meshes = [obj for obj in collection.objects if obj.type == "MESH"]
     assert [obj.name for obj in meshes] == ["3D Photo astronaut"] and len(layers_before) == 2
     assert len(meshes[0].data.polygons) == 24 * 24
-    assert len(bpy.data.images) == images_before - 3  # the two fills and the matte went, the photo stayed
+    assert len(bpy.data.images) == images_before - 1  # the subject's matte went, the photo stayed
     assert bpy.data.images["3D Photo astronaut"].packed_file is not None
     empty_scene.portrait3d.layered = True
     empty_scene.portrait3d.depth_strength = 2.0
