@@ -25,6 +25,7 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(VENV_PYTHON) bench/bench_pipeline.py
+	$(VENV_PYTHON) bench/bench_refine.py
 
 build: $(STAMP)
 	$(VENV_PYTHON) build.py

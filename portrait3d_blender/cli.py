@@ -4,7 +4,7 @@
     python -m portrait3d_blender make PHOTO -o OUT.mp4|OUT.webm|OUT.gif|FOLDER/ [--preset preview|final]
         [--move orbit|swing|vertical|dolly|dolly-zoom|ken-burns] [--easing ease|linear] [--one-way]
         [--frames N] [--width PX] [--engine cycles|eevee] [--depth-maps] [--export MESH.glb|.obj|.ply]
-        [--dof F_STOP] [--still STILL.png] [--stereo sbs|anaglyph] [--blend F] [--overwrite]
+        [--dof F_STOP [--focus-at X,Y]] [--still STILL.png] [--stereo sbs|anaglyph] [--blend F] [--overwrite]
 """
 
 import argparse
@@ -73,6 +73,8 @@ def _add_make_options(make):
     )
     make.add_argument("--dof", type=float, metavar="F_STOP",
                       help="depth of field focused on the face at this f-stop (e.g. 2.8; lower blurs more)")
+    make.add_argument("--focus-at", type=_pixel, metavar="X,Y",
+                      help="with --dof: focus on this pixel of the photo (as displayed) instead of the face")
     make.add_argument("--still", type=Path, metavar="PNG",
                       help="also render the first frame as a still PNG ('refocus' with --dof)")
     make.add_argument("--stereo", choices=("sbs", "anaglyph"),
@@ -124,6 +126,15 @@ def run_depth(arguments):
     _report(analysis, f"Wrote {arguments.output}")
 
 
+def _pixel(text):
+    """'X,Y' → (x, y) floats: a pixel of the photo as displayed."""
+    try:
+        x, y = (float(value) for value in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected X,Y in pixels, got {text!r}") from None
+    return x, y
+
+
 def _make_settings(arguments, analysis):
     """Settings from the preset (if any), then the options given explicitly."""
     photo = analysis.photo
@@ -168,6 +179,8 @@ def run_make(arguments):
         _check_output(arguments.photo, arguments.still, (".png",), arguments.overwrite)
     if arguments.dof is not None and arguments.dof <= 0:
         raise CommandError("--dof must be a positive f-stop")
+    if arguments.focus_at is not None and arguments.dof is None:
+        raise CommandError("--focus-at goes with --dof F_STOP")
     for path in extras:
         _check_output(arguments.photo, path, (path.suffix,), arguments.overwrite)
     for path in arguments.export:
@@ -183,6 +196,13 @@ def run_make(arguments):
 
     analysis = pipeline.analyse_photo(arguments.photo, arguments.device.upper())
     settings = _make_settings(arguments, analysis)
+    focus_point = (0.0, 0.0, 0.0)  # the face
+    if arguments.focus_at is not None:
+        x, y = arguments.focus_at
+        width, height = analysis.photo.width, analysis.photo.height
+        if not (0 <= x <= width and 0 <= y <= height):
+            raise CommandError(f"--focus-at {x:g},{y:g} is outside the photo ({width}×{height} pixels)")
+        focus_point = tuple(pipeline.surface_point(analysis, settings, x, y))
     bpy.ops.wm.read_factory_settings(use_empty=True)
     scene = bpy.context.scene
     _, collection, *_, device = blender_scene.make_3d_photo(scene, arguments.photo, settings, analysis=analysis)
@@ -197,11 +217,11 @@ def run_make(arguments):
     width, height = scene.render.resolution_x, scene.render.resolution_y
     print(f"Rendering {settings.frames} frames of {width}×{height} as {fmt} with {device}", file=sys.stderr)
     if arguments.dof is not None:
-        focus.enable_depth_of_field(scene.camera, arguments.dof)
+        focus.enable_depth_of_field(scene.camera, arguments.dof, focus_point)
     if arguments.stereo is not None:
         scene.frame_set(scene.frame_start)
         mode = {"sbs": "SIDE_BY_SIDE", "anaglyph": "ANAGLYPH"}[arguments.stereo]
-        focus.configure_stereo(scene, scene.camera, mode, export.photo_mesh_objects(collection))
+        focus.configure_stereo(scene, scene.camera, mode, export.photo_mesh_objects(collection), focus_point)
     if arguments.still is not None:
         focus.render_still(scene, arguments.still, frame=scene.frame_start)
         written.append(arguments.still)

@@ -130,3 +130,34 @@ def test_make_with_depth_of_field_a_refocus_still_and_side_by_side_stereo(tmp_pa
         assert gif.n_frames == 4 and gif.size == (128, 64)  # two 64-pixel views side by side
     with Image.open(tmp_path / "refocus.png") as still:
         assert still.size == (128, 64)
+
+
+@pytest.mark.slow
+def test_make_focuses_on_a_picked_pixel(tmp_path, astronaut_analysis):
+    blend = tmp_path / "scene.blend"
+    result = run_cli("make", ASTRONAUT, "-o", tmp_path / "clip.gif", *TINY, "--dof", 2.0, "--focus-at", "480,40",
+                     "--blend", blend)
+    assert result.returncode == 0, result.stderr
+    import bpy
+
+    from portrait3d_blender.core import pipeline
+
+    bpy.ops.wm.open_mainfile(filepath=str(blend))
+    camera = bpy.context.scene.camera
+    assert camera.data.dof.use_dof and camera.data.dof.aperture_fstop == pytest.approx(2.0)
+    settings = pipeline.Settings(mesh_resolution=32)
+    expected = pipeline.surface_point(astronaut_analysis, settings, 480, 40)
+    np.testing.assert_allclose(tuple(camera.data.dof.focus_object.location), expected, atol=1e-5)
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("options, message", [
+    (("--focus-at", "10,10"), "error: --focus-at goes with --dof F_STOP"),
+    (("--dof", 2.0, "--focus-at", "600,10"), "error: --focus-at 600,10 is outside the photo (512×512 pixels)"),
+    (("--dof", 2.0, "--focus-at", "middle"), "argument --focus-at: expected X,Y in pixels, got 'middle'"),
+])
+def test_bad_focus_point_is_one_line_and_writes_nothing(tmp_path, options, message):
+    result = run_cli("make", ASTRONAUT, "-o", tmp_path / "clip.gif", *TINY, *options)
+    assert result.returncode != 0 and message in result.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -47,6 +47,12 @@ def enable_depth_of_field(camera_object, f_stop, point=(0.0, 0.0, 0.0)):
     return empty
 
 
+def current_focus_point(camera_object):
+    """Where the camera focuses: its focus object (the face, or wherever the user moved or put it), else the face."""
+    focus_object = camera_object.data.dof.focus_object
+    return tuple(focus_object.matrix_world.translation) if focus_object is not None else (0.0, 0.0, 0.0)
+
+
 def disable_depth_of_field(camera_object):
     camera_object.data.dof.use_dof = False
 

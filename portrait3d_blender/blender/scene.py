@@ -74,11 +74,29 @@ def _removed_on_failure(scene):
         raise
 
 
+def _texture_key(analysis, settings):
+    """What the photo's image must be for these settings: the file itself, or an upright copy within the limit."""
+    if analysis.photo.texture_from_file(settings.max_texture_size):
+        return "file"
+    return f"upright, at most {settings.max_texture_size} px"
+
+
 def _photo_image(analysis, name, settings):
-    """The photo's image, marked so a refine can tell it from the matte and fill images beside it."""
+    """The photo's image, tagged with its `_texture_key`, so a refine can tell it from the computed images
+    beside it and know whether the texture limit now asks for another one."""
     image = blender_material.photo_image(analysis.photo, name, settings.max_texture_size)
-    image[PHOTO_IMAGE_PROPERTY] = True
+    image[PHOTO_IMAGE_PROPERTY] = _texture_key(analysis, settings)
     return image
+
+
+def _current_photo_image(layer_objects, analysis, settings):
+    """The photo's image the layers show, when it still suits `settings`; else None."""
+    for obj in layer_objects:
+        for slot in obj.material_slots:
+            for node in slot.material.node_tree.nodes if slot.material else ():
+                if node.type == "TEX_IMAGE" and node.image and PHOTO_IMAGE_PROPERTY in node.image:
+                    return node.image if node.image[PHOTO_IMAGE_PROPERTY] == _texture_key(analysis, settings) else None
+    return None
 
 
 def _keyframe_plan(camera_object, plan):
@@ -225,26 +243,22 @@ def refine_3d_photo(scene, collection, settings):
     analysis = cached_analysis(collection, settings.compute_device)
     layer_objects = [obj for obj in collection.objects if PHOTO_PROPERTY in obj and obj.type == "MESH"]
     plan = pipeline.plan_scene(analysis, settings)
-    if _geometry_only_change(layer_objects, plan, settings):
+    photo_image = _current_photo_image(layer_objects, analysis, settings)
+    if photo_image is not None and _geometry_only_change(layer_objects, plan, settings):
         for layer_object, layer in zip(layer_objects, plan.layers):
             blender_mesh.replace_geometry(layer_object.data, layer.mesh)
             layer_object[PHOTO_PROPERTY]["focus_distance"] = plan.focus_distance
         new_objects = layer_objects
     else:
-        new_objects = _remake_layer_objects(collection, analysis, plan, settings, layer_objects)
+        new_objects = _remake_layer_objects(collection, analysis, plan, settings, photo_image)
     for camera_object in (obj for obj in collection.objects if obj.type == "CAMERA"):
         _rekeyframe_camera(camera_object, plan)
     scene.frame_start, scene.frame_end = 1, settings.frames
     return new_objects
 
 
-def _remake_layer_objects(collection, analysis, plan, settings, layer_objects):
-    photo_image = next(
-        (node.image for obj in layer_objects for slot in obj.material_slots if slot.material
-         for node in slot.material.node_tree.nodes
-         if node.type == "TEX_IMAGE" and node.image and node.image.get(PHOTO_IMAGE_PROPERTY)),
-        None,
-    )
+def _remake_layer_objects(collection, analysis, plan, settings, photo_image):
+    """New layer objects in place of the old; `photo_image` is kept for them, or made anew when None."""
     created = []
     if photo_image is None:
         photo_image = _photo_image(analysis, collection.name, settings)

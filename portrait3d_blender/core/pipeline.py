@@ -125,13 +125,26 @@ def focus_pixel(analysis):
     return columns / 2.0, rows / 2.0
 
 
-def plan_scene(analysis, settings):
-    """Geometry and camera path for `analysis` under `settings`; fast, and free of networks and Blender."""
+@dataclass
+class _Frame:
+    """Where the photo sits in the world: its camera, the focus pixel, and nearness → distance (metres)."""
+
+    intrinsics: geometry.Intrinsics
+    focus_distance: float
+    capture_location: np.ndarray
+    depth_scale: float
+    depth_strength: float
+
+    def to_depth(self, nearness):
+        return geometry.depth_from_nearness(nearness, 1.0, self.depth_strength) * self.depth_scale
+
+
+def _frame(analysis, depth_strength):
+    """The photo's place in the world: scaled by the face's size, the focus point at the origin."""
     photo = analysis.photo
     intrinsics = geometry.Intrinsics.from_focal_35mm(photo.width, photo.height, photo.focal_35mm)
     to_photo = photo.width / analysis.nearness.shape[1]
     focus_x, focus_y = (value * to_photo for value in focus_pixel(analysis))
-
     # Real-world scale from the face's size when there is one; otherwise the subject stands 1.5 m away.
     if analysis.face is not None:
         focus_distance = intrinsics.focal_px * geometry.FACE_WIDTH_M / (analysis.face.width * to_photo)
@@ -140,17 +153,29 @@ def plan_scene(analysis, settings):
     focus_nearness = float(
         geometry.sample_at_pixels(analysis.nearness, intrinsics, np.array([[focus_x]]), np.array([[focus_y]]))[0, 0]
     )
-    focus_relative = float(geometry.depth_from_nearness(np.float32(focus_nearness), 1.0, settings.depth_strength))
-    scale = focus_distance / focus_relative
-
-    def to_depth(nearness):
-        return geometry.depth_from_nearness(nearness, 1.0, settings.depth_strength) * scale
-
-    depth_map = to_depth(analysis.nearness)
-
+    focus_relative = float(geometry.depth_from_nearness(np.float32(focus_nearness), 1.0, depth_strength))
     # The focus point is the world origin; the capture camera sits on its ray, `focus_distance` back.
     focus_ray = geometry.camera_rays(intrinsics, np.array(focus_x), np.array(focus_y))
-    capture_location = -focus_ray * focus_distance
+    return _Frame(intrinsics, focus_distance, -focus_ray * focus_distance, focus_distance / focus_relative,
+                  depth_strength)
+
+
+def surface_point(analysis, settings, pixel_x, pixel_y):
+    """The world point that the photo's pixel (x, y), in displayed pixels, lies on: a focus the user picks."""
+    frame = _frame(analysis, settings.depth_strength)
+    x, y = np.array([[float(pixel_x)]]), np.array([[float(pixel_y)]])
+    nearness = geometry.sample_at_pixels(analysis.nearness, frame.intrinsics, x, y)[0, 0]
+    ray = geometry.camera_rays(frame.intrinsics, x[0, 0], y[0, 0])
+    return frame.capture_location + ray * float(frame.to_depth(np.float32(nearness)))
+
+
+def plan_scene(analysis, settings):
+    """Geometry and camera path for `analysis` under `settings`; fast, and free of networks and Blender."""
+    photo = analysis.photo
+    frame = _frame(analysis, settings.depth_strength)
+    intrinsics, focus_distance, capture_location = frame.intrinsics, frame.focus_distance, frame.capture_location
+    to_depth = frame.to_depth
+    depth_map = to_depth(analysis.nearness)
     uv_transform = None  # the texture is upright: stored so, or made from upright pixels
     if photo.orientation != 1 and photo.texture_from_file(settings.max_texture_size):
         uv_transform = image.stored_uv_transform(photo.orientation)

@@ -20,13 +20,29 @@ def _photo_camera(context):
 
 
 class PORTRAIT3D_OT_focus_on_face(bpy.types.Operator):
-    """Turn on the camera's depth of field, focused on the face, at the chosen f-stop (or turn it off)"""
+    """Turn on the camera's depth of field, focused on the face or the 3D cursor, at the chosen f-stop (or turn
+    it off)"""
 
     bl_idname = "portrait3d.focus_on_face"
     bl_label = "Focus on Face"
     bl_options = {"REGISTER", "UNDO"}
 
     enable: bpy.props.BoolProperty(name="Enable", default=True, options={"SKIP_SAVE"})
+    target: bpy.props.EnumProperty(
+        name="Focus On",
+        items=(
+            ("FACE", "Face", "The face found in the photo (the 3D photo's origin)"),
+            ("CURSOR", "3D Cursor", "The 3D cursor: Shift+Right-click a spot on the photo to put it there"),
+        ),
+        default="FACE",
+        options={"SKIP_SAVE"},
+    )
+
+    @classmethod
+    def description(cls, context, properties):
+        if properties.target == "CURSOR":
+            return "Focus the camera's depth of field on the 3D cursor (Shift+Right-click the spot first)"
+        return "Focus the camera's depth of field on the face, at the chosen f-stop"
 
     @classmethod
     def poll(cls, context):
@@ -39,13 +55,17 @@ class PORTRAIT3D_OT_focus_on_face(bpy.types.Operator):
             self.report({"INFO"}, "Depth of field off")
             return {"FINISHED"}
         f_stop = context.scene.portrait3d.f_stop
-        focus.enable_depth_of_field(camera, f_stop)
-        self.report({"INFO"}, f"Focused on the face at f/{f_stop:g}, {camera.data.dof.focus_distance:.2f} m")
+        point, where = (0.0, 0.0, 0.0), "the face"
+        if self.target == "CURSOR":
+            point, where = tuple(context.scene.cursor.location), "the 3D cursor"
+        focus.enable_depth_of_field(camera, f_stop, point)
+        self.report({"INFO"}, f"Focused on {where} at f/{f_stop:g}, {camera.data.dof.focus_distance:.2f} m")
         return {"FINISHED"}
 
 
 class PORTRAIT3D_OT_render_refocus(bpy.types.Operator):
-    """Render the current frame, focused on the face at the chosen f-stop, to a PNG beside the photo"""
+    """Render the current frame, focused where the camera focuses (the face unless moved), at the chosen f-stop,
+    to a PNG beside the photo"""
 
     bl_idname = "portrait3d.render_refocus"
     bl_label = "Render Refocus Still"
@@ -69,8 +89,11 @@ class PORTRAIT3D_OT_render_refocus(bpy.types.Operator):
         previous_camera = scene.camera
         try:
             output_files.check_output(output, source, scene.portrait3d.overwrite, OVERWRITE_HINT, fmt="FILE")
-            focus.enable_depth_of_field(camera, scene.portrait3d.f_stop)
-            focus.configure_stereo(scene, camera, scene.portrait3d.stereo_mode, export.photo_mesh_objects(collection))
+            point = focus.current_focus_point(camera)
+            focus.enable_depth_of_field(camera, scene.portrait3d.f_stop, point)
+            focus.configure_stereo(
+                scene, camera, scene.portrait3d.stereo_mode, export.photo_mesh_objects(collection), point
+            )
             scene.camera = camera
             focus.render_still(scene, output)
         except (output_files.OutputError, OSError, RuntimeError) as error:

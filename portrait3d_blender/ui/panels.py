@@ -24,6 +24,9 @@ class PORTRAIT3D_PT_main(bpy.types.Panel):
         row.active = settings.layered
         row.prop(settings, "tear_threshold")
         column.prop(settings, "max_texture_size")
+        column.prop(settings, "live_update")
+        if settings.live_update_error:
+            column.label(text=settings.live_update_error, icon="ERROR")
         column = layout.column(heading="Camera")
         column.prop(settings, "frames")
         column.prop(settings, "fps")
@@ -61,7 +64,8 @@ class PORTRAIT3D_PT_main(bpy.types.Panel):
         column.prop(settings, "f_stop")
         row = layout.row(align=True)
         row.operator("portrait3d.focus_on_face", icon="CAMERA_DATA")
-        row.operator("portrait3d.render_refocus", icon="RENDER_STILL")
+        row.operator("portrait3d.focus_on_face", icon="PIVOT_CURSOR", text="Focus on Cursor").target = "CURSOR"
+        layout.operator("portrait3d.render_refocus", icon="RENDER_STILL")
 
 
 CLASSES = (PORTRAIT3D_PT_main,)

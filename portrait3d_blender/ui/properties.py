@@ -7,6 +7,14 @@ from ..core.pipeline import Settings
 _DEFAULTS = Settings()
 
 
+def _refine_live(settings, context):
+    """A Mesh setting changed: with Live Update on, rebuild the active 3D photo now (it takes ~0.1 s)."""
+    if settings.live_update:
+        from .refine import refine_active_photo
+
+        refine_active_photo(context)
+
+
 class PORTRAIT3D_PG_settings(bpy.types.PropertyGroup):
     mesh_resolution: bpy.props.IntProperty(
         name="Mesh Resolution",
@@ -15,6 +23,7 @@ class PORTRAIT3D_PG_settings(bpy.types.PropertyGroup):
         min=8,
         soft_max=1024,
         max=4096,
+        update=_refine_live,
     )
     depth_strength: bpy.props.FloatProperty(
         name="Depth Strength",
@@ -22,11 +31,13 @@ class PORTRAIT3D_PG_settings(bpy.types.PropertyGroup):
         default=_DEFAULTS.depth_strength,
         min=0.0,
         soft_max=3.0,
+        update=_refine_live,
     )
     layered: bpy.props.BoolProperty(
         name="Layered",
         description="Tear the mesh at depth edges and fill in what lies behind, instead of one stretched sheet",
         default=_DEFAULTS.layered,
+        update=_refine_live,
     )
     tear_threshold: bpy.props.FloatProperty(
         name="Tear Threshold",
@@ -35,6 +46,17 @@ class PORTRAIT3D_PG_settings(bpy.types.PropertyGroup):
         min=0.002,
         soft_max=0.2,
         precision=3,
+        update=_refine_live,
+    )
+    live_update: bpy.props.BoolProperty(
+        name="Live Update",
+        description="Rebuild the active 3D photo as soon as a Mesh setting changes, without clicking Update",
+        default=True,
+    )
+    live_update_error: bpy.props.StringProperty(
+        name="Live Update Error",
+        description="Why the last live update could not rebuild the 3D photo",
+        options={"SKIP_SAVE"},
     )
     max_texture_size: bpy.props.IntProperty(
         name="Texture Limit",

@@ -17,6 +17,22 @@ def active_photo_collection(context):
     return None
 
 
+def refine_active_photo(context):
+    """Rebuild the active 3D photo with the scene's Mesh settings, for a live slider: nothing when there is
+    none, and an error goes to the panel (an update callback has no report) with the photo left as it was."""
+    collection = active_photo_collection(context)
+    if collection is None:
+        return
+    settings_group = context.scene.portrait3d
+    settings = properties.core_settings(settings_group, preferences.compute_device(context))
+    try:
+        blender_scene.refine_3d_photo(context.scene, collection, settings)
+    except (OSError, ValueError) as error:
+        settings_group.live_update_error = str(error)
+    else:
+        settings_group.live_update_error = ""
+
+
 class PORTRAIT3D_OT_refine_3d_photo(bpy.types.Operator):
     """Rebuild the active 3D photo's mesh with the current Mesh settings (hand edits to it are replaced)"""
 

@@ -9,7 +9,7 @@ from PIL import Image  # noqa: E402
 
 from portrait3d_blender.blender import focus  # noqa: E402
 from portrait3d_blender.blender import scene as blender_scene  # noqa: E402
-from portrait3d_blender.core import camera_path, pipeline  # noqa: E402
+from portrait3d_blender.core import camera_path, geometry, pipeline  # noqa: E402
 
 
 @pytest.fixture
@@ -110,3 +110,34 @@ def test_focus_operators(built, tmp_path):
     assert Image.open(output).size == (64, 64) and camera.data.dof.use_dof
     with pytest.raises(RuntimeError, match="exists"):
         bpy.ops.portrait3d.render_refocus(filepath=str(output))
+
+
+def test_focus_on_a_picked_pixel_lies_on_the_photo_there(built, astronaut_analysis):
+    """The point a user picks by pixel projects back onto that pixel, at the depth the mesh has there."""
+    plan, _, camera = built
+    settings = pipeline.Settings(frames=8, mesh_resolution=32)
+    face = astronaut_analysis.face
+    to_photo = astronaut_analysis.photo.width / astronaut_analysis.nearness.shape[1]
+    at_face = pipeline.surface_point(astronaut_analysis, settings, face.center_x * to_photo, face.center_y * to_photo)
+    np.testing.assert_allclose(at_face, 0.0, atol=1e-6)  # the face is the world origin
+    corner = pipeline.surface_point(astronaut_analysis, settings, 480.0, 40.0)  # the background, top right
+    pixel = geometry.project_to_pixels(corner, plan.intrinsics, plan.capture_location)
+    np.testing.assert_allclose(pixel, (480.0, 40.0), atol=1e-6)
+    empty = focus.enable_depth_of_field(camera, 2.0, tuple(corner))
+    assert camera.data.dof.focus_distance > 1.2 * _depth_in_camera(camera, (0, 0, 0))  # farther than the face
+    assert tuple(empty.location) == pytest.approx(tuple(corner))
+
+
+@pytest.mark.slow
+def test_focus_on_cursor_and_the_refocus_still_keeps_it(built, tmp_path):
+    _, _, camera = built
+    scene = bpy.context.scene
+    scene.cursor.location = (0.05, 0.3, 0.02)
+    assert bpy.ops.portrait3d.focus_on_face(target="CURSOR") == {"FINISHED"}
+    focus_object = camera.data.dof.focus_object
+    assert tuple(focus_object.location) == pytest.approx((0.05, 0.3, 0.02))
+    assert camera.data.dof.focus_distance == pytest.approx(_depth_in_camera(camera, (0.05, 0.3, 0.02)), rel=1e-4)
+    assert bpy.ops.portrait3d.render_refocus(filepath=str(tmp_path / "still.png")) == {"FINISHED"}
+    assert focus.current_focus_point(camera) == pytest.approx((0.05, 0.3, 0.02))  # not reset to the face
+    assert bpy.ops.portrait3d.focus_on_face() == {"FINISHED"}  # back on the face
+    assert focus.current_focus_point(camera) == pytest.approx((0.0, 0.0, 0.0))

@@ -107,15 +107,30 @@ def test_exif_rotated_photo_is_textured_upright(empty_scene, tmp_path):
     path = tmp_path / "rotated.jpg"
     stored.save(path, exif=exif, quality=95)
     analysis = pipeline.analyse_photo(path, compute_device="CPU")
-    _, (photo,), _, _ = _build(empty_scene, analysis, mesh_resolution=30, layered=False)
-    image = photo.active_material.node_tree.nodes["Image Texture"].image
-    assert tuple(image.size) == (60, 40)  # the stored, un-rotated file
-    pixels = np.array(image.pixels[:]).reshape(40, 60, 4)[::-1]  # top row first
-    uvs, vertex_of_corner = blender_mesh.read_corner_uvs(photo.data)
-    vertices = blender_mesh.read_vertices(photo.data)[vertex_of_corner]
-    top = vertices[:, 2] > np.percentile(vertices[:, 2], 90)  # corners at the top of the displayed photo
-    columns = np.clip((uvs[top, 0] * 60).astype(int), 0, 59)
-    rows = np.clip(((1 - uvs[top, 1]) * 40).astype(int), 0, 39)
+    collection, (photo,), _, _ = _build(empty_scene, analysis, mesh_resolution=30, layered=False)
+    assert tuple(_photo_texture(photo).size) == (60, 40)  # the stored, un-rotated file
+    _assert_top_is_red(photo)
+    # A texture limit below the photo's size asks for an upright copy: the refined UVs must follow it.
+    settings = pipeline.Settings(mesh_resolution=30, layered=False, max_texture_size=32)
+    (photo,) = blender_scene.refine_3d_photo(empty_scene, collection, settings)
+    assert tuple(_photo_texture(photo).size) == (21, 32)  # upright, scaled to the limit
+    _assert_top_is_red(photo)
+
+
+def _photo_texture(photo_object):
+    return photo_object.active_material.node_tree.nodes["Image Texture"].image
+
+
+def _assert_top_is_red(photo_object):
+    """The corners at the top of the displayed photo sample red from the texture through the Photo UVs."""
+    image = _photo_texture(photo_object)
+    width, height = image.size
+    pixels = np.array(image.pixels[:]).reshape(height, width, 4)[::-1]  # top row first
+    uvs, vertex_of_corner = blender_mesh.read_corner_uvs(photo_object.data)
+    vertices = blender_mesh.read_vertices(photo_object.data)[vertex_of_corner]
+    top = vertices[:, 2] > np.percentile(vertices[:, 2], 90)
+    columns = np.clip((uvs[top, 0] * width).astype(int), 0, width - 1)
+    rows = np.clip(((1 - uvs[top, 1]) * height).astype(int), 0, height - 1)
     assert pixels[rows, columns, 0].mean() > 0.8 and pixels[rows, columns, 2].mean() < 0.2
 
 

@@ -2,6 +2,7 @@
 
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 bpy = pytest.importorskip("bpy")
@@ -116,8 +117,6 @@ def test_show_depth_map_makes_a_depth_image(empty_scene, astronaut_analysis):
     assert bpy.ops.portrait3d.show_depth_map() == {"FINISHED"}
     image = bpy.data.images["3D Photo astronaut Depth"]
     assert tuple(image.size) == (512, 512)
-    import numpy as np
-
     pixels = np.array(image.pixels[:]).reshape(512, 512, 4)[::-1]
     np.testing.assert_allclose(pixels[..., 0], astronaut_analysis.nearness, atol=1e-6)
 
@@ -188,3 +187,59 @@ def test_escape_cancels_the_worker_and_changes_nothing(empty_scene):
     assert _run_modal(Operator, operator, context) == {"CANCELLED"}
     assert operator.reports[-1][0] == {"WARNING"}
     assert _snapshot() == before
+
+
+def _layer_vertices(collection):
+    from portrait3d_blender.blender import mesh as blender_mesh
+
+    return {obj.name: blender_mesh.read_vertices(obj.data) for obj in collection.objects if obj.type == "MESH"}
+
+
+def test_mesh_sliders_rebuild_the_active_3d_photo_live(empty_scene, monkeypatch):
+    from portrait3d_blender.blender import scene as blender_scene
+    from portrait3d_blender.core import pipeline
+
+    settings = empty_scene.portrait3d
+    settings.mesh_resolution = 32
+    bpy.ops.portrait3d.create_3d_photo(filepath=str(ASTRONAUT))
+    collection = bpy.data.collections["3D Photo astronaut"]
+    bpy.context.view_layer.objects.active = collection.objects[0]
+    before = _layer_vertices(collection)
+    monkeypatch.setattr(pipeline, "analyse_photo", lambda *args, **kwargs: pytest.fail("networks ran again"))
+
+    settings.depth_strength = 2.0  # as a slider does: no operator, no Update click
+    changed = _layer_vertices(collection)
+    assert changed.keys() == before.keys() and settings.live_update_error == ""
+    assert any(not np.array_equal(before[name], changed[name]) for name in before)
+    settings.mesh_resolution = 16
+    assert max(len(obj.data.polygons) for obj in collection.objects if obj.type == "MESH") <= 2 * 16 * 16
+
+    settings.live_update = False
+    held = _layer_vertices(collection)
+    settings.depth_strength = 0.5
+    assert all(np.array_equal(held[name], vertices) for name, vertices in _layer_vertices(collection).items())
+
+    # A failure leaves the photo as it was and says why in the panel; the next good update clears it.
+    settings.live_update = True
+    monkeypatch.setattr(blender_scene, "cached_analysis", _raises(OSError("Photo not found: astronaut.png")))
+    settings.depth_strength = 1.5
+    assert settings.live_update_error == "Photo not found: astronaut.png"
+    assert all(np.array_equal(held[name], vertices) for name, vertices in _layer_vertices(collection).items())
+    monkeypatch.undo()
+    settings.depth_strength = 1.2
+    assert settings.live_update_error == ""
+
+
+def _raises(error):
+    def function(*args, **kwargs):
+        raise error
+
+    return function
+
+
+def test_slider_without_a_3d_photo_changes_nothing(empty_scene):
+    _user_scene()
+    before = _snapshot()
+    empty_scene.portrait3d.depth_strength = 1.7
+    empty_scene.portrait3d.layered = False
+    assert _snapshot() == before and empty_scene.portrait3d.live_update_error == ""
