@@ -240,8 +240,11 @@ def refine_3d_photo(scene, collection, settings):
     a slider live; otherwise the layer objects are made again. Hand edits to the old layer meshes are
     replaced. Returns the layer objects.
     """
-    analysis = cached_analysis(collection, settings.compute_device)
     layer_objects = [obj for obj in collection.objects if PHOTO_PROPERTY in obj and obj.type == "MESH"]
+    editing = [obj.name for obj in layer_objects if obj.data.is_editmode]
+    if editing:  # Blender would write the edit-mode copy back over the rebuilt mesh on leaving Edit Mode
+        raise ValueError(f"Leave Edit Mode on '{editing[0]}' to update the 3D photo")
+    analysis = cached_analysis(collection, settings.compute_device)
     plan = pipeline.plan_scene(analysis, settings)
     photo_image = _current_photo_image(layer_objects, analysis, settings)
     if photo_image is not None and _geometry_only_change(layer_objects, plan, settings):

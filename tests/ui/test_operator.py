@@ -243,3 +243,21 @@ def test_slider_without_a_3d_photo_changes_nothing(empty_scene):
     empty_scene.portrait3d.depth_strength = 1.7
     empty_scene.portrait3d.layered = False
     assert _snapshot() == before and empty_scene.portrait3d.live_update_error == ""
+
+
+def test_update_in_edit_mode_is_refused_and_changes_nothing(empty_scene):
+    empty_scene.portrait3d.mesh_resolution = 24
+    bpy.ops.portrait3d.create_3d_photo(filepath=str(ASTRONAUT))
+    collection = bpy.data.collections["3D Photo astronaut"]
+    layer = next(obj for obj in collection.objects if obj.type == "MESH")
+    bpy.context.view_layer.objects.active = layer
+    before = _layer_vertices(collection)
+    bpy.ops.object.mode_set(mode="EDIT")
+    try:
+        empty_scene.portrait3d.depth_strength = 2.0  # live
+        assert empty_scene.portrait3d.live_update_error == f"Leave Edit Mode on '{layer.name}' to update the 3D photo"
+        with pytest.raises(RuntimeError, match="Leave Edit Mode"):
+            bpy.ops.portrait3d.refine_3d_photo()
+    finally:
+        bpy.ops.object.mode_set(mode="OBJECT")
+    assert all(np.array_equal(before[name], vertices) for name, vertices in _layer_vertices(collection).items())
