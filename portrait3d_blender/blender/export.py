@@ -2,9 +2,10 @@
 
 Our render materials mix several textures and colour attributes; exporters understand one colour source. For
 the export, each material slot is swapped for a plain one that shows its colour texture, or for the computed
-fill its colour attribute (written as glTF's COLOR_0, OBJ's and PLY's vertex colours): unlit (a Background shader,
-which the glTF exporter writes as KHR_materials_unlit, so viewers show the photo's colours unlit) for glTF, and
-a principled base colour for OBJ's MTL. Only the 3D photo's mesh objects are exported; the scene's selection,
+fill its colour attribute (written as glTF's COLOR_0, OBJ's and PLY's vertex colours): unlit (written as
+KHR_materials_unlit, so viewers show the photo's colours unlit) for glTF, and a principled base colour for OBJ's
+MTL. A subject keeps its soft edge: its matte's alpha goes along (glTF alphaMode BLEND, MTL map_d) wherever the
+matte shares the photo's UV map, which is whenever the photo is stored upright. Only the 3D photo's mesh objects are exported; the scene's selection,
 the materials and the files beside the output are restored or left alone, and the output appears atomically.
 """
 
@@ -83,6 +84,18 @@ def _upstream_color_source(socket, seen):
     return None
 
 
+def alpha_texture(material):
+    """The image texture whose alpha makes `material` see-through (a subject's matte, a cut-out's own alpha)."""
+    if material is None or not material.use_nodes:
+        return None
+    for node in material.node_tree.nodes:
+        if node.type == "MIX_SHADER" and any(
+            link.from_node.type == "BSDF_TRANSPARENT" for link in node.inputs[1].links
+        ):
+            return next((link.from_node for link in node.inputs["Fac"].links if link.from_node.type == "TEX_IMAGE"), None)
+    return None
+
+
 def _uv_map_of(texture):
     for link in texture.inputs["Vector"].links:
         if link.from_node.type == "UVMAP":
@@ -90,8 +103,13 @@ def _uv_map_of(texture):
     return ""
 
 
-def _export_material(name, source, image, unlit):
-    """A material exporters understand: `image` on `source`'s UV map, or `source`'s colour attribute."""
+def _export_material(name, source, image, unlit, alpha_image=None):
+    """A material exporters understand: `image` on `source`'s UV map, or `source`'s colour attribute; with
+    `alpha_image` (on the same UV map), see-through where its alpha is low.
+
+    Unlit with alpha is the colour fed straight into a mix with a transparent shader, the form the glTF exporter
+    writes as KHR_materials_unlit with alphaMode BLEND (it packs the colour and the alpha into one texture).
+    """
     material = bpy.data.materials.new(name)
     material.use_nodes = True
     nodes, links = material.node_tree.nodes, material.node_tree.links
@@ -100,23 +118,38 @@ def _export_material(name, source, image, unlit):
         color = nodes.new("ShaderNodeVertexColor")
         color.layer_name = source.layer_name
     else:
-        color = nodes.new("ShaderNodeTexImage")
-        color.image = image
-        color.extension = "EXTEND"
         uv_map = _uv_map_of(source)
-        if uv_map:
-            uv_node = nodes.new("ShaderNodeUVMap")
-            uv_node.uv_map = uv_map
-            links.new(uv_node.outputs["UV"], color.inputs["Vector"])
+        color = _texture_node(nodes, links, image, uv_map)
+    alpha = None if alpha_image is None else _texture_node(nodes, links, alpha_image, uv_map).outputs["Alpha"]
+    output = nodes.new("ShaderNodeOutputMaterial")
+    if unlit and alpha is not None:
+        mix = nodes.new("ShaderNodeMixShader")
+        links.new(alpha, mix.inputs["Fac"])
+        links.new(nodes.new("ShaderNodeBsdfTransparent").outputs[0], mix.inputs[1])
+        links.new(color.outputs["Color"], mix.inputs[2])
+        links.new(mix.outputs[0], output.inputs["Surface"])
+        return material
     if unlit:
         shader = nodes.new("ShaderNodeBackground")
         links.new(color.outputs["Color"], shader.inputs["Color"])
     else:
         shader = nodes.new("ShaderNodeBsdfPrincipled")
         links.new(color.outputs["Color"], shader.inputs["Base Color"])
-    output = nodes.new("ShaderNodeOutputMaterial")
+        if alpha is not None:
+            links.new(alpha, shader.inputs["Alpha"])
     links.new(shader.outputs[0], output.inputs["Surface"])
     return material
+
+
+def _texture_node(nodes, links, image, uv_map):
+    texture = nodes.new("ShaderNodeTexImage")
+    texture.image = image
+    texture.extension = "EXTEND"
+    if uv_map:
+        uv_node = nodes.new("ShaderNodeUVMap")
+        uv_node.uv_map = uv_map
+        links.new(uv_node.outputs["UV"], texture.inputs["Vector"])
+    return texture
 
 
 @contextlib.contextmanager
@@ -132,12 +165,15 @@ def _export_materials(objects, unlit, texture_folder=None, stem="texture"):
                 if source is None:
                     continue
                 image = source.image if source.type == "TEX_IMAGE" else None
-                if texture_folder is not None and image is not None:
-                    if image.name not in file_images:
-                        file_images[image.name] = _image_file(image, texture_folder, f"{stem}_{len(file_images)}")
-                        created_images.append(file_images[image.name])
-                    image = file_images[image.name]
-                material = _export_material(slot.material.name, source, image, unlit)
+                alpha = alpha_texture(slot.material) if image is not None else None
+                # A format's texture has one UV map: the alpha goes along only where the two share it.
+                alpha_image = alpha.image if alpha is not None and _uv_map_of(alpha) == _uv_map_of(source) else None
+                if texture_folder is not None:
+                    image, alpha_image = (
+                        _file_image(file_images, created_images, texture, texture_folder, stem)
+                        for texture in (image, alpha_image)
+                    )
+                material = _export_material(slot.material.name, source, image, unlit, alpha_image)
                 created_materials.append(material)
                 swapped.append((slot, slot.material))
                 slot.material = material
@@ -149,6 +185,16 @@ def _export_materials(objects, unlit, texture_folder=None, stem="texture"):
             bpy.data.materials.remove(material)
         for image in created_images:
             bpy.data.images.remove(image)
+
+
+def _file_image(file_images, created_images, image, folder, stem):
+    """`image` as an image loaded from a file written in `folder`, once per image; None stays None."""
+    if image is None:
+        return None
+    if image.name not in file_images:
+        file_images[image.name] = _image_file(image, folder, f"{stem}_{len(file_images)}")
+        created_images.append(file_images[image.name])
+    return file_images[image.name]
 
 
 def _image_file(image, folder, stem):

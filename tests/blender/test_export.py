@@ -1,9 +1,12 @@
 """Mesh export of a 3D photo: only its meshes, texture embedded (glTF) or beside (OBJ), nothing clobbered."""
 
+import io
 import json
 import struct
 
+import numpy as np
 import pytest
+from PIL import Image
 
 bpy = pytest.importorskip("bpy")
 
@@ -31,6 +34,15 @@ def _glb_json(path):
     assert data[:4] == b"glTF"
     length = struct.unpack("<I", data[12:16])[0]
     return json.loads(data[20 : 20 + length])
+
+
+def _glb_image(path, document, index):
+    """Image `index` of a .glb, decoded: its bytes lie in the binary chunk, after the JSON chunk."""
+    data = path.read_bytes()
+    binary_start = 20 + struct.unpack("<I", data[12:16])[0] + 8
+    view = document["bufferViews"][document["images"][index]["bufferView"]]
+    start = binary_start + view.get("byteOffset", 0)
+    return np.asarray(Image.open(io.BytesIO(data[start : start + view["byteLength"]])))
 
 
 def _import_and_count(importer, path):
@@ -75,6 +87,13 @@ def test_glb_embeds_the_texture_unlit_and_reimports_with_the_same_vertices(photo
     primitives = [primitive for mesh in document["meshes"] for primitive in mesh["primitives"]]
     fill_primitives = [primitive for primitive in primitives if primitive.get("material") in fills]
     assert fill_primitives and all("COLOR_0" in primitive["attributes"] for primitive in fill_primitives)
+    # The subject keeps its soft edge: the photo with the matte's alpha, blended.
+    subject_name = next(obj.name for obj in objects if obj.name.endswith(" Subject"))
+    (subject,) = [material for material in document["materials"] if material["name"].startswith(f"{subject_name}.")]
+    assert subject["alphaMode"] == "BLEND" and "KHR_materials_unlit" in subject["extensions"]
+    pixels = _glb_image(output, document, document["textures"][
+        subject["pbrMetallicRoughness"]["baseColorTexture"]["index"]]["source"])
+    assert pixels.shape == (512, 512, 4) and 0.2 < (pixels[..., 3] == 0).mean() and (pixels[..., 3] == 255).mean() > 0.2
 
     counts, images = _import_and_count(bpy.ops.import_scene.gltf, output)
     assert counts == expected
@@ -89,7 +108,9 @@ def test_obj_writes_its_mtl_and_textures_beside_it(photo_scene, tmp_path):
     assert written[0] == tmp_path / "photo.obj" and tmp_path / "photo.mtl" in written
     assert sorted(path.name for path in tmp_path.iterdir()) == sorted(path.name for path in written)
     assert (tmp_path / "photo_0.png").read_bytes() == ASTRONAUT.read_bytes()  # the photo's own bytes
-    assert "map_Kd photo_0.png" in (tmp_path / "photo.mtl").read_text()
+    mtl = (tmp_path / "photo.mtl").read_text()
+    assert "map_Kd photo_0.png" in mtl
+    assert "map_d photo_1.png" in mtl and (tmp_path / "photo_1.png") in written  # the subject's soft edge
     counts, images = _import_and_count(bpy.ops.wm.obj_import, tmp_path / "photo.obj")
     assert counts == expected and images
 
