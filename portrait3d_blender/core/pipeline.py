@@ -127,7 +127,7 @@ def focus_pixel(analysis):
 
 @dataclass
 class _Frame:
-    """Where the photo sits in the world: its camera, the focus pixel, and nearness → distance (metres)."""
+    """Where the photo sits in the world: its camera, the focus distance, and nearness → distance (metres)."""
 
     intrinsics: geometry.Intrinsics
     focus_distance: float
