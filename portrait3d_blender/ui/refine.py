@@ -17,20 +17,25 @@ def active_photo_collection(context):
     return None
 
 
+def _refine_with_scene_settings(context, collection):
+    """The one rebuild the Update button and a live slider make; a success clears the last live error."""
+    settings_group = context.scene.portrait3d
+    settings = properties.core_settings(settings_group, preferences.compute_device(context))
+    layer_objects = blender_scene.refine_3d_photo(context.scene, collection, settings)
+    settings_group.live_update_error = ""
+    return layer_objects
+
+
 def refine_active_photo(context):
     """Rebuild the active 3D photo with the scene's Mesh settings, for a live slider: nothing when there is
     none, and an error goes to the panel (an update callback has no report) with the photo left as it was."""
     collection = active_photo_collection(context)
     if collection is None:
         return
-    settings_group = context.scene.portrait3d
-    settings = properties.core_settings(settings_group, preferences.compute_device(context))
     try:
-        blender_scene.refine_3d_photo(context.scene, collection, settings)
+        _refine_with_scene_settings(context, collection)
     except (OSError, ValueError) as error:
-        settings_group.live_update_error = str(error)
-    else:
-        settings_group.live_update_error = ""
+        context.scene.portrait3d.live_update_error = str(error)
 
 
 class PORTRAIT3D_OT_refine_3d_photo(bpy.types.Operator):
@@ -46,9 +51,8 @@ class PORTRAIT3D_OT_refine_3d_photo(bpy.types.Operator):
 
     def execute(self, context):
         collection = active_photo_collection(context)
-        settings = properties.core_settings(context.scene.portrait3d, preferences.compute_device(context))
         try:
-            layer_objects = blender_scene.refine_3d_photo(context.scene, collection, settings)
+            layer_objects = _refine_with_scene_settings(context, collection)
         except (OSError, ValueError) as error:
             self.report({"ERROR"}, str(error))
             return {"CANCELLED"}

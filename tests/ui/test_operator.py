@@ -228,6 +228,9 @@ def test_mesh_sliders_rebuild_the_active_3d_photo_live(empty_scene, monkeypatch)
     monkeypatch.undo()
     settings.depth_strength = 1.2
     assert settings.live_update_error == ""
+    settings.live_update_error = "stale"
+    assert bpy.ops.portrait3d.refine_3d_photo() == {"FINISHED"}
+    assert settings.live_update_error == ""  # the Update button's success clears it too
 
 
 def _raises(error):
