@@ -1,8 +1,9 @@
 """Images and materials: the photo shown unchanged (emission) or lit (principled), and the computed layers.
 
 Every layered 3D-photo mesh has two material slots, matching `core.layers`: slot 0 shows the photo, slot 1 the
-colours we computed (inpainted background, back-fill behind tears), which the mesh carries per vertex. A subject's materials fade out with the
-person mask, and near its edge take the decontaminated colours instead of the photo's.
+colours we computed (inpainted background, back-fill behind tears), which the mesh carries per vertex. A
+subject's materials fade out with the person mask, and near its edge take the decontaminated colours instead
+of the photo's.
 """
 
 import tempfile

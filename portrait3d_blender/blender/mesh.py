@@ -8,9 +8,8 @@ DISPLAY_UV_NAME = "Display"  # the upright photo, for textures computed from it;
 FILL_COLOR_NAME = "Fill"  # computed colours per vertex: inpainted background, back-fill behind tears
 
 # sRGB byte → linear float, the colour space of a FLOAT_COLOR attribute.
-_SRGB_TO_LINEAR = np.where(
-    np.arange(256) / 255.0 <= 0.04045, np.arange(256) / 255.0 / 12.92, ((np.arange(256) / 255.0 + 0.055) / 1.055) ** 2.4
-).astype(np.float32)
+_BYTE = np.arange(256) / 255.0
+_SRGB_TO_LINEAR = np.where(_BYTE <= 0.04045, _BYTE / 12.92, ((_BYTE + 0.055) / 1.055) ** 2.4).astype(np.float32)
 
 
 def _set(mesh, name, attribute_type, domain, key, values):

@@ -196,10 +196,10 @@ def _layer_parts(grid, camera_location, depth, region, threshold, reach, colors,
     kernel = _rect_kernel(reach)
     farthest_nearby = cv2.dilate(np.where(region, depth, 0.0).astype(np.float32), kernel)
     nearest_nearby = cv2.erode(np.where(region, depth, np.inf).astype(np.float32), kernel)
-    near_tear = _dilated(geometry.quad_corners(torn), reach)
-    near_side = region & near_tear & (farthest_nearby > depth * (1.0 + threshold))
+    torn_corners = geometry.quad_corners(torn)
+    near_side = region & _dilated(torn_corners, reach) & (farthest_nearby > depth * (1.0 + threshold))
     # What the patches continue: the far side, a couple of quads clear of the edge where depth blurs across it.
-    far_side = region & (nearest_nearby < depth / (1.0 + threshold)) & ~near_side & ~_dilated(geometry.quad_corners(torn), 2)
+    far_side = region & (nearest_nearby < depth / (1.0 + threshold)) & ~near_side & ~_dilated(torn_corners, 2)
     known = region & ~(_dilated(near_side, reach) & ~far_side)
     known_depth = known & ~hole if hole is not None else known
     back_depth = np.maximum(push_pull_fill(depth, known_depth if known_depth.any() else region), depth)
