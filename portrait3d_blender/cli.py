@@ -12,12 +12,13 @@ import sys
 from pathlib import Path
 
 from .core import camera_path, output_files, pipeline
+from .core.errors import Portrait3DError
 
 
 MESH_SUFFIXES = (".glb", ".obj", ".ply")
 
 
-class CommandError(Exception):
+class CommandError(Portrait3DError):
     """A problem to report to the user in one line."""
 
 

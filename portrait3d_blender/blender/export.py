@@ -16,15 +16,12 @@ from pathlib import Path
 import bpy
 
 from ..core import output_files
+from ..core.errors import ExportError
 from .mesh import FILL_COLOR_NAME
 from .scene import PHOTO_PROPERTY
 
 MESH_FORMATS = {".glb": "GLB", ".obj": "OBJ", ".ply": "PLY"}
 _SHADER_COLOR_INPUTS = {"EMISSION": "Color", "BSDF_PRINCIPLED": "Base Color", "BACKGROUND": "Color"}
-
-
-class ExportError(Exception):
-    """A mesh export that cannot be done; one line for the user."""
 
 
 def photo_collection(scene, active=None):

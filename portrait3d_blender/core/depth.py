@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import WeightsError
 from .fill import extend_into
 
 # The network is small: OpenMP threads that spin while they wait cost far more than they save once Blender or
@@ -44,10 +45,6 @@ def letterbox(array, out_size):
     top, left = (out_h - content_h) // 2, (out_w - content_w) // 2
     padded[top:top + content_h, left:left + content_w] = resized
     return padded, (top, left, content_h, content_w)
-
-
-class WeightsError(RuntimeError):
-    """The depth network's weights are missing, damaged or unsafe; the message says where and what to do."""
 
 
 def default_weights_path():

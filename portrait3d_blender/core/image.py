@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from .errors import PhotoError
 
 WORKING_LONG_SIDE = 1024
 # Formats Blender reads itself; any other goes through Pillow and is packed as pixels.
@@ -17,10 +18,6 @@ BLENDER_READABLE_MODES = {"L", "LA", "RGB", "RGBA", "I;16", "I;16B", "I;16L"}
 _EXIF_ORIENTATION = 0x0112
 _EXIF_IFD = 0x8769
 _EXIF_FOCAL_35MM = 0xA405
-
-
-class PhotoError(ValueError):
-    """A photo that cannot be used, with a message meant for the user."""
 
 
 @dataclass

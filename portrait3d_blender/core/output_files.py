@@ -13,6 +13,7 @@ import uuid
 from pathlib import Path
 
 import numpy as np
+from .errors import OutputError
 
 FORMATS = ("MP4", "WEBM", "GIF", "PNG")  # PNG: a folder of numbered frames
 FORMAT_OF_SUFFIX = {".mp4": "MP4", ".webm": "WEBM", ".gif": "GIF"}
@@ -25,10 +26,6 @@ PRESETS = {
     "final": {"render_size": None, "render_samples": 64},  # None: the photo's long side, capped below
 }
 FINAL_SIZE_CAP = 4096
-
-
-class OutputError(Exception):
-    """An output that cannot or must not be written; the message is one line for the user."""
 
 
 def format_of(output):
