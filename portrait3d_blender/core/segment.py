@@ -1,17 +1,26 @@
-"""Person mask and face box with MediaPipe (the models ship inside the mediapipe 0.10.21 wheel)."""
+"""Person mask, face box and body check with MediaPipe's Tasks API.
 
+One code path for every Blender: the Tasks API (`mediapipe.tasks.python.vision`) is in the mediapipe 0.10.21
+wheel (Python 3.11) and in the 0.10.3x wheels (any Python 3, the only ones for 3.13). The models ship with the
+add-on in `mediapipe_models/` (Google's, Apache-2.0; `models/mediapipe_models.py` makes them from the 0.10.21
+wheel), so nothing is downloaded.
+"""
+
+import atexit
 import contextlib
 import functools
 import os
 import sys
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
+MODELS_DIR = Path(__file__).resolve().parents[1] / "mediapipe_models"
 # Below this share of the image, a mask is noise rather than a person.
 MIN_PERSON_AREA = 0.005
-_lock = threading.Lock()  # MediaPipe graphs are not re-entrant
+_lock = threading.Lock()  # one photo at a time through each task
 
 
 @contextlib.contextmanager
@@ -28,37 +37,60 @@ def _native_stderr_silenced():
         os.close(saved)
 
 
-def _started(graph):
-    """Run a graph once on a blank image so its start-up happens (quietly) now, not on the user's photo."""
+def _mp_image(rgb):
+    import mediapipe
+
+    return mediapipe.Image(image_format=mediapipe.ImageFormat.SRGB, data=np.ascontiguousarray(rgb, dtype=np.uint8))
+
+
+def _create(task_class, options_class, model_name, **options):
+    """A task on one of the shipped models, started (quietly) on a blank image now rather than on the photo."""
+    from mediapipe.tasks.python.core.base_options import BaseOptions
+    from mediapipe.tasks.python.vision import RunningMode
+
+    base = BaseOptions(model_asset_path=str(MODELS_DIR / model_name))
     with _native_stderr_silenced():
-        graph.process(np.zeros((64, 64, 3), dtype=np.uint8))
-    return graph
+        task = task_class.create_from_options(options_class(base_options=base, running_mode=RunningMode.IMAGE, **options))
+        blank = _mp_image(np.zeros((64, 64, 3), dtype=np.uint8))
+        getattr(task, "segment" if hasattr(task, "segment") else "detect")(blank)
+    return task
 
 
 @functools.lru_cache(maxsize=None)
 def _selfie_segmenter():
-    from mediapipe.python.solutions.selfie_segmentation import SelfieSegmentation
+    from mediapipe.tasks.python.vision import ImageSegmenter, ImageSegmenterOptions
 
-    with _native_stderr_silenced():
-        return _started(SelfieSegmentation(model_selection=0))
+    return _create(ImageSegmenter, ImageSegmenterOptions, "selfie_segmentation.tflite",
+                   output_confidence_masks=True, output_category_mask=False)
 
 
 @functools.lru_cache(maxsize=None)
 def _face_detector():
-    from mediapipe.python.solutions.face_detection import FaceDetection
+    from mediapipe.tasks.python.vision import FaceDetector, FaceDetectorOptions
 
     # The full-range model finds faces from selfie distance to a few metres away.
-    with _native_stderr_silenced():
-        return _started(FaceDetection(model_selection=1, min_detection_confidence=0.5))
+    return _create(FaceDetector, FaceDetectorOptions, "face_detection_short_range.tflite",
+                   min_detection_confidence=0.5)
 
 
 @functools.lru_cache(maxsize=None)
-def _pose_detector():
-    from mediapipe.python.solutions.pose import Pose
+def _pose_landmarker():
+    from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerOptions
 
-    # Complexity 1 is the pose model the wheel ships; 0 and 2 would be downloaded, which we never do.
-    with _native_stderr_silenced():
-        return _started(Pose(static_image_mode=True, model_complexity=1))
+    return _create(PoseLandmarker, PoseLandmarkerOptions, "pose_landmarker.task", num_poses=1)
+
+
+def _release_tasks():
+    """Drop the tasks at exit, while the modules their finalisers call are still there.
+
+    Registered when this module is imported, before mediapipe is (it is imported lazily), so it runs after
+    mediapipe's own exit hook: the 0.10.3x wheels then skip the native calls instead of printing tracebacks.
+    """
+    for factory in (_selfie_segmenter, _face_detector, _pose_landmarker):
+        factory.cache_clear()
+
+
+atexit.register(_release_tasks)
 
 
 def person_mask(rgb):
@@ -74,11 +106,13 @@ def person_mask(rgb):
     top, left = (side - height) // 2, (side - width) // 2
     square[top:top + height, left:left + width] = rgb
     with _lock:
-        result = _selfie_segmenter().process(square)
-    if result.segmentation_mask is None:
-        return np.zeros((height, width), dtype=np.float32)
-    mask = result.segmentation_mask[top:top + height, left:left + width]
-    return np.ascontiguousarray(np.clip(mask, 0.0, 1.0), dtype=np.float32)
+        result = _selfie_segmenter().segment(_mp_image(square))
+        masks = result.confidence_masks or ()
+        if not masks:
+            return np.zeros((height, width), dtype=np.float32)
+        confidence = masks[0].numpy_view()  # a view into MediaPipe's buffer: copied below, under the lock
+        mask = confidence.reshape(side, side)[top:top + height, left:left + width]
+        return np.ascontiguousarray(np.clip(mask, 0.0, 1.0), dtype=np.float32)
 
 
 def has_person(mask):
@@ -86,13 +120,14 @@ def has_person(mask):
 
 
 def body_detected(rgb):
-    """Whether MediaPipe Pose finds a body: a person seen from behind or too small for the face detector.
+    """Whether MediaPipe's pose landmarker finds a body: a person seen from behind or too small for the face
+    detector.
 
     The selfie segmenter alone also paints cats and coffee cups as people, so a mask needs this or a face.
     """
     with _lock:
-        result = _pose_detector().process(np.ascontiguousarray(rgb))
-    return result.pose_landmarks is not None
+        result = _pose_landmarker().detect(_mp_image(rgb))
+    return bool(result.pose_landmarks)
 
 
 @dataclass
@@ -108,19 +143,16 @@ class FaceBox:
 
 def largest_face(rgb):
     """The biggest detected face in `rgb` (uint8 H×W×3), or None."""
-    height, width = rgb.shape[:2]
     with _lock:
-        result = _face_detector().process(np.ascontiguousarray(rgb))
-    faces = []
-    for detection in result.detections or ():
-        box = detection.location_data.relative_bounding_box
-        faces.append(
-            FaceBox(
-                center_x=(box.xmin + box.width / 2) * width,
-                center_y=(box.ymin + box.height / 2) * height,
-                width=box.width * width,
-                height=box.height * height,
-                score=float(detection.score[0]),
-            )
+        result = _face_detector().detect(_mp_image(rgb))
+    faces = [
+        FaceBox(
+            center_x=detection.bounding_box.origin_x + detection.bounding_box.width / 2,
+            center_y=detection.bounding_box.origin_y + detection.bounding_box.height / 2,
+            width=float(detection.bounding_box.width),
+            height=float(detection.bounding_box.height),
+            score=float(detection.categories[0].score),
         )
+        for detection in result.detections
+    ]
     return max(faces, key=lambda face: face.width * face.height, default=None)

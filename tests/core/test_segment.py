@@ -47,3 +47,28 @@ def test_analysis_of_a_photo_without_a_person_says_so():
     assert analysis.mask.max() == 0.0
     assert "No person" in analysis.notice
     assert analysis.nearness.shape == analysis.photo.working_rgb.shape[:2]
+
+
+def test_body_landmarks_fall_on_the_person():
+    # The pose bundle's normalisation metadata is ours (models/mediapipe_models.py): with the wrong one the
+    # landmarker still "finds" bodies but puts them anywhere. The nose must land in the face box.
+    rgb = image.load_photo(GRACE_HOPPER).working_rgb
+    face = segment.largest_face(rgb)
+    height, width = rgb.shape[:2]
+    with segment._lock:
+        result = segment._pose_landmarker().detect(segment._mp_image(rgb))
+    nose = result.pose_landmarks[0][0]
+    assert abs(nose.x * width - face.center_x) < face.width / 2
+    assert abs(nose.y * height - face.center_y) < face.height / 2
+
+
+def test_shipped_models_are_the_ones_the_script_makes(tmp_path):
+    # The development venv's mediapipe 0.10.21 wheel holds the original files; the script must reproduce the
+    # committed copies byte for byte (and nothing in the folder may be left over from an older run).
+    from models import mediapipe_models
+
+    made = mediapipe_models.write_models(tmp_path)
+    shipped = sorted(p.name for p in segment.MODELS_DIR.iterdir() if p.name != "NOTICE")
+    assert made == shipped
+    for name in made:
+        assert (tmp_path / name).read_bytes() == (segment.MODELS_DIR / name).read_bytes(), name
