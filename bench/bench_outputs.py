@@ -37,7 +37,7 @@ def main():
                                  **output_files.preset_settings(arguments.preset, long_side))
     bpy.ops.wm.read_factory_settings(use_empty=True)
     scene = bpy.context.scene
-    _, collection, _, _, device = blender_scene.make_3d_photo(scene, arguments.photo, settings, analysis=analysis)
+    photo, device = blender_scene.make_3d_photo(scene, arguments.photo, settings, analysis=analysis)
     print(f"{arguments.photo.name}: {arguments.frames} frames of {scene.render.resolution_x}×"
           f"{scene.render.resolution_y}, {settings.render_samples} samples, {device}")
     with tempfile.TemporaryDirectory() as folder:
@@ -46,11 +46,11 @@ def main():
             start = time.perf_counter()
             outputs.render_animation(scene, folder / name)
             print(f"  {name:10s} {time.perf_counter() - start:6.1f} s  {_size(folder / name) / 1024:8.0f} KiB")
-        objects = export.photo_mesh_objects(collection)
+        objects = photo.mesh_objects
         print(f"  meshes: {sum(len(obj.data.vertices) for obj in objects)} vertices in {len(objects)} objects")
         for name in ("mesh.glb", "mesh.obj", "mesh.ply"):
             start = time.perf_counter()
-            written = export.export_meshes(bpy.context, objects, folder / name)
+            written = export.export_meshes(bpy.context, photo, folder / name)
             total = sum(path.stat().st_size for path in written)
             print(f"  {name:10s} {time.perf_counter() - start:6.2f} s  {total / 1024:8.0f} KiB in {len(written)} files")
 

@@ -88,14 +88,15 @@ def main():
     rows.append(("whole operator, 12 MP photo (render excluded)", operator_ms))
 
     from portrait3d_blender.blender import scene as blender_scene
+    from portrait3d_blender.blender.photo3d import Photo3D
 
-    collection = bpy.data.collections[0]
+    photo_3d = Photo3D(bpy.data.collections[0])
     refine_settings = pipeline.Settings(depth_strength=1.5)
     rows.append(("Update 3D Photo (refine in place, networks cached)",
-                 timed(lambda: blender_scene.refine_3d_photo(bpy.context.scene, collection, refine_settings), 3)))
+                 timed(lambda: blender_scene.refine_3d_photo(bpy.context.scene, photo_3d, refine_settings), 3)))
     single_sheet = pipeline.Settings(depth_strength=1.5, layered=False)
     rows.append(("Update 3D Photo, single sheet",
-                 timed(lambda: blender_scene.refine_3d_photo(bpy.context.scene, collection, single_sheet), 3)))
+                 timed(lambda: blender_scene.refine_3d_photo(bpy.context.scene, photo_3d, single_sheet), 3)))
 
     print(f"Torch threads: {torch.get_num_threads()}, photo {photo.width}×{photo.height}")
     print("| stage | median ms |")

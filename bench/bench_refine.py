@@ -25,6 +25,7 @@ def main():
 
     import portrait3d_blender
     from portrait3d_blender.blender import scene as blender_scene
+    from portrait3d_blender.blender.photo3d import Photo3D
     from portrait3d_blender.core import pipeline
 
     portrait3d_blender.register()
@@ -32,7 +33,7 @@ def main():
     photo_path = twelve_megapixel_portrait(tempfile.mkdtemp())
     bpy.ops.portrait3d.create_3d_photo(filepath=str(photo_path))
     scene = bpy.context.scene
-    collection = next(iter(bpy.data.collections))
+    photo = Photo3D(next(iter(bpy.data.collections)))
     default = pipeline.Settings()
 
     def timed_changes(first, second):
@@ -41,7 +42,7 @@ def main():
         for index in range(REPEATS + 2):
             settings = first if index % 2 == 0 else second
             start = time.perf_counter()
-            layer_objects = blender_scene.refine_3d_photo(scene, collection, settings)
+            layer_objects = blender_scene.refine_3d_photo(scene, photo, settings)
             if index >= 2:
                 samples.append(time.perf_counter() - start)
         faces = sum(len(obj.data.polygons) for obj in layer_objects)

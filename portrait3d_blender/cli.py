@@ -12,14 +12,14 @@ import sys
 from pathlib import Path
 
 from .core import camera_path, output_files, pipeline
-from .core.errors import Portrait3DError
+from .core.errors import USER_ERRORS, Portrait3DError, user_message
+from .core.image import PHOTO_SUFFIXES
 
-
-MESH_SUFFIXES = (".glb", ".obj", ".ply")
+OVERWRITE_HINT = "pass --overwrite to replace it"  # the command line's way of allowing an existing output
 
 
 class CommandError(Portrait3DError):
-    """A problem to report to the user in one line."""
+    """A problem with the command line's arguments, reported in one line."""
 
 
 def _parser():
@@ -102,14 +102,11 @@ def _add_make_options(make):
 
 
 def _check_output(photo, output, suffixes=None, overwrite=False):
-    """One-line CommandError unless `output` may be written; `suffixes` limit a single file, None: a render."""
+    """Raise unless `output` may be written; `suffixes` limit a single file, None: a render."""
     output = Path(output)
     if suffixes is not None and output.suffix.lower() not in suffixes:
         raise CommandError(f"Output must end in {' or '.join(suffixes)}: {output}")
-    try:
-        output_files.check_output(output, photo, overwrite, fmt="FILE" if suffixes else None)
-    except output_files.OutputError as error:
-        raise CommandError(str(error)) from None
+    output_files.check_output(output, photo, overwrite, fmt="FILE" if suffixes else None)
 
 
 def write_depth_png(nearness, width, height, path, bits=16):
@@ -165,10 +162,7 @@ def _make_settings(arguments, analysis):
 
 
 def run_make(arguments):
-    try:
-        fmt = output_files.format_of(arguments.output)
-    except output_files.OutputError as error:
-        raise CommandError(str(error)) from None
+    fmt = output_files.format_of(arguments.output)
     output = Path(arguments.output)
     _check_output(arguments.photo, output, overwrite=arguments.overwrite)
     extras = []  # further files, all checked before any work starts
@@ -185,9 +179,7 @@ def run_make(arguments):
     for path in extras:
         _check_output(arguments.photo, path, (path.suffix,), arguments.overwrite)
     for path in arguments.export:
-        _check_output(arguments.photo, path, MESH_SUFFIXES, arguments.overwrite)
-        if path.suffix.lower() == ".obj":
-            _check_output(arguments.photo, path.with_suffix(".mtl"), (".mtl",), arguments.overwrite)
+        output_files.check_mesh_export(path, arguments.photo, arguments.overwrite)
     if arguments.frames < 2:
         raise CommandError("--frames must be at least 2")
     import bpy
@@ -206,23 +198,14 @@ def run_make(arguments):
         focus_point = tuple(pipeline.surface_point(analysis, settings, x, y))
     bpy.ops.wm.read_factory_settings(use_empty=True)
     scene = bpy.context.scene
-    _, collection, *_, device = blender_scene.make_3d_photo(scene, arguments.photo, settings, analysis=analysis)
+    photo, device = blender_scene.make_3d_photo(scene, arguments.photo, settings, analysis=analysis)
     written = []
     for path in arguments.export:  # before the render: quick, and a problem shows before the long part
-        try:
-            written += export.export_meshes(
-                bpy.context, export.photo_mesh_objects(collection), path, arguments.overwrite
-            )
-        except export.ExportError as error:
-            raise CommandError(str(error)) from None
+        written += export.export_meshes(bpy.context, photo, path, arguments.overwrite)
     width, height = scene.render.resolution_x, scene.render.resolution_y
     print(f"Rendering {settings.frames} frames of {width}×{height} as {fmt} with {device}", file=sys.stderr)
-    if arguments.dof is not None:
-        focus.enable_depth_of_field(scene.camera, arguments.dof, focus_point)
-    if arguments.stereo is not None:
-        scene.frame_set(scene.frame_start)
-        mode = {"sbs": "SIDE_BY_SIDE", "anaglyph": "ANAGLYPH"}[arguments.stereo]
-        focus.configure_stereo(scene, scene.camera, mode, export.photo_mesh_objects(collection), focus_point)
+    stereo_mode = {None: "NONE", "sbs": "SIDE_BY_SIDE", "anaglyph": "ANAGLYPH"}[arguments.stereo]
+    focus.set_up_camera(scene, photo, stereo_mode, f_stop=arguments.dof, point=focus_point)
     if arguments.still is not None:
         focus.render_still(scene, arguments.still, frame=scene.frame_start)
         written.append(arguments.still)
@@ -239,16 +222,13 @@ def run_make(arguments):
     _report(analysis, "\n".join(f"Wrote {path}" for path in written))
 
 
-BATCH_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif")
-
-
 def batch_photos(folder):
     """The photos directly inside `folder`, by name; hidden files (our own temporaries) are not photos."""
     if not folder.is_dir():
         raise CommandError(f"Not a folder: {folder}")
     return sorted(
         path for path in folder.iterdir()
-        if path.is_file() and path.suffix.lower() in BATCH_SUFFIXES and not path.name.startswith(".")
+        if path.is_file() and path.suffix.lower() in PHOTO_SUFFIXES and not path.name.startswith(".")
     )
 
 
@@ -271,9 +251,7 @@ def run_batch(arguments, on_photo_done=None):
     """
     import gc
 
-    from .blender import scene as blender_scene
-    from .core.depth import WeightsError
-    from .core.image import PhotoError
+    from .blender import photo3d
 
     single_files = [flag for flag, value in (("--export", arguments.export), ("--blend", arguments.blend),
                                              ("--still", getattr(arguments, "still", None))) if value]
@@ -294,11 +272,11 @@ def run_batch(arguments, on_photo_done=None):
             try:
                 run_make(single)
                 status = "made"
-            except (CommandError, output_files.OutputError, PhotoError, WeightsError, OSError) as error:
+            except USER_ERRORS as error:
                 status = "failed"
-                failures.append(f"{photo.name}: {error}")
-                print(f"error: {photo.name}: {error}", file=sys.stderr)
-            blender_scene.forget_analyses()
+                failures.append(f"{photo.name}: {user_message(error, OVERWRITE_HINT)}")
+                print(f"error: {failures[-1]}", file=sys.stderr)
+            photo3d.forget_analyses()
             gc.collect()
             _return_freed_memory()
         counts[status] += 1
@@ -317,16 +295,13 @@ def _report(analysis, message):
 
 
 def main(argv=None):
-    from .core.depth import WeightsError
-    from .core.image import PhotoError
-
     arguments = _parser().parse_args(argv)
     commands = {"depth": run_depth, "make": run_make, "batch": run_batch}
     try:
         commands[arguments.command](arguments)
-    except (CommandError, output_files.OutputError, PhotoError, WeightsError, OSError) as error:
+    except USER_ERRORS as error:
         if arguments.debug:
             raise
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {user_message(error, OVERWRITE_HINT)}", file=sys.stderr)
         return 1
     return 0

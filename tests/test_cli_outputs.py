@@ -115,7 +115,7 @@ def test_make_exports_meshes(tmp_path):
 def test_bad_export_suffix_is_refused_before_any_work(tmp_path):
     result = run_cli("make", ASTRONAUT, "-o", tmp_path / "clip.mp4", *TINY, "--export", tmp_path / "mesh.fbx")
     assert result.returncode == 1 and _error_lines(result.stderr) == [
-        f"error: Output must end in .glb or .obj or .ply: {tmp_path / 'mesh.fbx'}"
+        f"error: Mesh export must end in .glb, .obj or .ply: {tmp_path / 'mesh.fbx'}"
     ]
     assert list(tmp_path.iterdir()) == []
 

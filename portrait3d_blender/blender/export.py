@@ -16,39 +16,17 @@ from pathlib import Path
 import bpy
 
 from ..core import output_files
-from ..core.errors import ExportError
+from ..core.errors import ExportError, OutputExistsError
 from .mesh import FILL_COLOR_NAME
-from .scene import PHOTO_PROPERTY
 
-MESH_FORMATS = {".glb": "GLB", ".obj": "OBJ", ".ply": "PLY"}
+MESH_FORMATS = dict(zip(output_files.MESH_SUFFIXES, ("GLB", "OBJ", "PLY")))
 _SHADER_COLOR_INPUTS = {"EMISSION": "Color", "BSDF_PRINCIPLED": "Base Color", "BACKGROUND": "Color"}
 
 
-def photo_collection(scene, active=None):
-    """The collection of the 3D photo that `active` (else the scene's camera) belongs to, or None."""
-    for candidate in (active, scene.camera):
-        for collection in candidate.users_collection if candidate is not None else ():
-            if any(PHOTO_PROPERTY in obj for obj in collection.objects):
-                return collection
-    return None
-
-
-def photo_mesh_objects(collection):
-    """Every mesh object of the 3D photo's collection (subject, background, ...), in a stable order."""
-    return sorted((obj for obj in collection.all_objects if obj.type == "MESH"), key=lambda obj: obj.name)
-
-
 def export_format(path):
-    try:
-        return MESH_FORMATS[Path(path).suffix.lower()]
-    except KeyError:
-        raise ExportError(f"Mesh export must end in .glb, .obj or .ply: {path}") from None
-
-
-def companion_files(output):
-    """Files an export writes beside `output` besides itself (OBJ: its MTL); checked before writing."""
-    output = Path(output)
-    return [output.with_suffix(".mtl")] if export_format(output) == "OBJ" else []
+    """'GLB', 'OBJ' or 'PLY' by the path's suffix; ExportError for any other."""
+    output_files.mesh_export_files(path)
+    return MESH_FORMATS[Path(path).suffix.lower()]
 
 
 def color_source(material):
@@ -228,14 +206,15 @@ def _only_selected(view_layer, objects):
         view_layer.objects.active = active
 
 
-def export_meshes(context, objects, output, overwrite=False):
-    """Write `objects` (mesh objects in the context's view layer) to `output` (.glb, .obj or .ply).
+def export_meshes(context, photo, output, overwrite=False):
+    """Write the mesh objects of `photo` (a `Photo3D` in the context's view layer) to `output` (.glb, .obj, .ply).
 
     Returns the paths written, `output` first (an OBJ's MTL and textures follow). Nothing is replaced unless
-    `overwrite`, and never the photo a mesh was made from.
+    `overwrite`, and never the photo the 3D photo was made from.
     """
     output = Path(output)
     fmt = export_format(output)
+    objects = photo.mesh_objects
     if not objects:
         raise ExportError("There are no 3D photo meshes to export")
     view_layer = context.view_layer
@@ -295,13 +274,12 @@ def export_meshes(context, objects, output, overwrite=False):
         if not target.is_file():
             raise ExportError(f"Blender's exporter wrote nothing for {output}")
         companions = sorted(path for path in staging.iterdir() if path != target)
-        sources = {Path(obj[PHOTO_PROPERTY]["source"]).resolve() for obj in objects if PHOTO_PROPERTY in obj}
         for path in [target, *companions]:
             destination = output.parent / path.name
-            if destination.resolve() in sources:
+            if destination.resolve() == photo.source.resolve():
                 raise ExportError(f"Refusing to overwrite the input photo: {destination}")
             if destination.exists() and not overwrite:
-                raise ExportError(f"Output exists: {destination} (pass --overwrite to replace it)")
+                raise OutputExistsError(destination)
         for path in companions:  # the main file last: once it is there, everything it refers to is too
             os.replace(path, output.parent / path.name)
         os.replace(target, output)

@@ -12,6 +12,7 @@ import bpy
 import numpy as np
 
 from ..core import camera_path, output_files
+from ..core.errors import one_line
 from . import compat
 
 FOCUS_SUFFIX = " Focus"
@@ -99,6 +100,23 @@ def configure_stereo(scene, camera_object, mode, objects, point=(0.0, 0.0, 0.0))
     return camera.stereo.interocular_distance
 
 
+def set_up_camera(scene, photo, stereo_mode="NONE", f_stop=None, point=None):
+    """Ready `photo`'s camera to render `scene`: the scene's camera, depth of field at `f_stop` (None: as it is)
+    focused on `point` (None: where it focuses now), and stereo in `stereo_mode`. Returns the camera.
+
+    The one set-up the render operators and the CLI make after `make_3d_photo`.
+    """
+    camera = photo.camera_in(scene)
+    scene.camera = camera
+    scene.frame_set(scene.frame_current)  # the camera's pose at this frame, for the depths below
+    if point is None:
+        point = current_focus_point(camera)
+    if f_stop is not None:
+        enable_depth_of_field(camera, f_stop, point)
+    configure_stereo(scene, camera, stereo_mode, photo.mesh_objects, point)
+    return camera
+
+
 @contextlib.contextmanager
 def _still_output(scene, path):
     """Point the scene's output at one PNG for the block, then restore its output settings."""
@@ -127,7 +145,10 @@ def render_still(scene, output, frame=None):
     if frame is not None:
         scene.frame_set(frame)
     with output_files.atomic_file(output) as temporary, _still_output(scene, temporary):
-        bpy.ops.render.render(write_still=True, scene=scene.name)
+        try:
+            bpy.ops.render.render(write_still=True, scene=scene.name)
+        except RuntimeError as error:  # Blender's own report, e.g. no camera or an engine failure
+            raise output_files.OutputError(f"Blender could not render {output}: {one_line(error)}") from None
         if not temporary.is_file():
             raise output_files.OutputError(f"Blender rendered no image for {output}")
     return output

@@ -53,6 +53,20 @@ def pixels_image(name, pixels):
         return _packed_file_image(path, name)
 
 
+def depth_map_image(name, nearness):
+    """A Blender image of a depth map (white = near), made or refreshed in place; never packed or saved."""
+    height, width = nearness.shape
+    image = bpy.data.images.get(name)
+    if image is None or tuple(image.size) != (width, height):
+        if image is not None:
+            bpy.data.images.remove(image)
+        image = bpy.data.images.new(name, width, height, float_buffer=True, is_data=True)
+    pixels = np.ones((height, width, 4), dtype=np.float32)
+    pixels[..., :3] = nearness[::-1, :, None]  # Blender's rows go bottom-up
+    image.pixels.foreach_set(pixels.ravel())
+    return image
+
+
 class _NodeBuilder:
     """Small helper to lay out a node tree left to right while linking it."""
 

@@ -1,50 +1,18 @@
 """Assemble one 3D photo in the scene: a new collection with the mesh, its material, and the orbiting camera."""
 
-import collections
 import contextlib
 import uuid
 
 import bpy
 
 from ..core import pipeline
+from ..core.errors import EditModeError
 from . import camera as blender_camera
 from . import material as blender_material
 from . import mesh as blender_mesh
+from . import photo3d
 from . import render as blender_render
-
-PHOTO_PROPERTY = "portrait3d"  # ID property on the mesh object: where it came from and its scale
-PHOTO_ID_PROPERTY = "portrait3d_id"  # ID property on the 3D photo's collection: key into _ANALYSES
-PHOTO_IMAGE_PROPERTY = "portrait3d_photo"  # ID property marking the photo's own image among the computed ones
-
-# Network results of the latest 3D photos made in this session, so refining one never runs the networks
-# again. Bounded: each holds a few working-resolution maps (~10 MB).
-_ANALYSES = collections.OrderedDict()
-_ANALYSES_KEPT = 8
-
-
-def _remember(photo_id, analysis):
-    _ANALYSES[photo_id] = analysis
-    _ANALYSES.move_to_end(photo_id)
-    while len(_ANALYSES) > _ANALYSES_KEPT:
-        _ANALYSES.popitem(last=False)
-
-
-def forget_analyses():
-    """Drop the cached analyses (a batch keeps memory flat this way)."""
-    _ANALYSES.clear()
-
-
-def cached_analysis(collection, compute_device="AUTO"):
-    """The networks' results for a 3D photo collection: cached this session, else its photo analysed again."""
-    photo_id = collection.get(PHOTO_ID_PROPERTY)
-    analysis = _ANALYSES.get(photo_id)
-    if analysis is None:
-        sources = [obj[PHOTO_PROPERTY]["source"] for obj in collection.objects if PHOTO_PROPERTY in obj]
-        if not sources or photo_id is None:
-            raise ValueError(f"'{collection.name}' is not a 3D photo this add-on made")
-        analysis = pipeline.analyse_photo(sources[0], compute_device)
-    _remember(photo_id, analysis)
-    return analysis
+from .photo3d import LAYER_TAG, PHOTO_IMAGE_TAG, Photo3D
 
 
 def _data_collection(datablock):
@@ -85,7 +53,7 @@ def _photo_image(analysis, name, settings):
     """The photo's image, tagged with its `_texture_key`, so a refine can tell it from the computed images
     beside it and know whether the texture limit now asks for another one."""
     image = blender_material.photo_image(analysis.photo, name, settings.max_texture_size)
-    image[PHOTO_IMAGE_PROPERTY] = _texture_key(analysis, settings)
+    image[PHOTO_IMAGE_TAG] = _texture_key(analysis, settings)
     return image
 
 
@@ -94,8 +62,8 @@ def _current_photo_image(layer_objects, analysis, settings):
     for obj in layer_objects:
         for slot in obj.material_slots:
             for node in slot.material.node_tree.nodes if slot.material else ():
-                if node.type == "TEX_IMAGE" and node.image and PHOTO_IMAGE_PROPERTY in node.image:
-                    return node.image if node.image[PHOTO_IMAGE_PROPERTY] == _texture_key(analysis, settings) else None
+                if node.type == "TEX_IMAGE" and node.image and PHOTO_IMAGE_TAG in node.image:
+                    return node.image if node.image[PHOTO_IMAGE_TAG] == _texture_key(analysis, settings) else None
     return None
 
 
@@ -127,15 +95,9 @@ def _layer_object(name, layer, photo_image, settings, use_photo_alpha, created):
     return layer_object
 
 
-def _layer_tag(analysis, plan, settings, layer):
-    """What a layer object remembers: its photo, its layer, and what its materials were made for."""
-    return {
-        "source": str(analysis.photo.path),
-        "focus_distance": plan.focus_distance,
-        "person_found": analysis.person_found,
-        "layer": layer.name,
-        "lit": settings.lit,
-    }
+def _layer_tag(settings, layer):
+    """What a layer object remembers: its layer, and what its materials were made for."""
+    return {"layer": layer.name, "lit": settings.lit}
 
 
 def _add_layer_objects(collection, analysis, plan, settings, photo_image, created):
@@ -145,14 +107,14 @@ def _add_layer_objects(collection, analysis, plan, settings, photo_image, create
     for layer in plan.layers:
         layer_name = collection.name if len(plan.layers) == 1 else f"{collection.name} {layer.name}"
         layer_object = _layer_object(layer_name, layer, photo_image, settings, use_photo_alpha, created)
-        layer_object[PHOTO_PROPERTY] = _layer_tag(analysis, plan, settings, layer)
+        layer_object[LAYER_TAG] = _layer_tag(settings, layer)
         collection.objects.link(layer_object)
         layer_objects.append(layer_object)
     return layer_objects
 
 
 def build_3d_photo(scene, analysis, plan, settings):
-    """Create the 3D photo in `scene`; returns (collection, mesh objects front to back, camera, device line).
+    """Create the 3D photo in `scene`; returns (its `Photo3D`, the render device line).
 
     Touches nothing that exists already except the scene's render settings, active camera and frame range.
     """
@@ -162,7 +124,7 @@ def build_3d_photo(scene, analysis, plan, settings):
         created.append(image)
         collection = bpy.data.collections.new(name)
         created.append(collection)
-        layer_objects = _add_layer_objects(collection, analysis, plan, settings, image, created)
+        _add_layer_objects(collection, analysis, plan, settings, image, created)
         camera_data = blender_camera.new_camera(f"{name} Camera", plan.intrinsics, plan.focus_distance, plan.zoom)
         created.append(camera_data)
         camera_object = bpy.data.objects.new(f"{name} Camera", camera_data)
@@ -171,25 +133,17 @@ def build_3d_photo(scene, analysis, plan, settings):
         created.append(camera_object.animation_data.action)
         collection.objects.link(camera_object)
         photo_id = uuid.uuid4().hex
-        collection[PHOTO_ID_PROPERTY] = photo_id
+        photo3d.mark_collection(collection, photo_id, analysis.photo.path)
         scene.collection.children.link(collection)
         scene.camera = camera_object
         device = blender_render.configure_render(scene, plan.intrinsics, settings)
-    _remember(photo_id, analysis)
-    return collection, layer_objects, camera_object, device
-
-
-def photo_collection_of(obj):
-    """The 3D photo collection holding `obj` (a layer or its camera), or None."""
-    for collection in obj.users_collection if obj is not None else ():
-        if PHOTO_ID_PROPERTY in collection:
-            return collection
-    return None
+    photo3d.remember_analysis(photo_id, analysis)
+    return Photo3D(collection), device
 
 
 def _remove_layer_objects(collection):
     """Delete the collection's layer objects with the meshes, materials and computed images only they use."""
-    for obj in [obj for obj in collection.objects if PHOTO_PROPERTY in obj]:
+    for obj in [obj for obj in collection.objects if LAYER_TAG in obj]:
         mesh = obj.data
         materials = [slot.material for slot in obj.material_slots if slot.material]
         bpy.data.objects.remove(obj)
@@ -222,7 +176,7 @@ def _geometry_only_change(layer_objects, plan, settings):
     if len(layer_objects) != len(plan.layers):
         return False
     for layer_object, layer in zip(layer_objects, plan.layers):
-        tag = layer_object[PHOTO_PROPERTY]
+        tag = layer_object[LAYER_TAG]
         mesh = layer_object.data
         slots = 2 if layer.mesh.colors is not None else 1
         same_uv_maps = (blender_mesh.DISPLAY_UV_NAME in mesh.uv_layers) == (layer.mesh.uvs is not layer.mesh.display_uvs)
@@ -232,7 +186,7 @@ def _geometry_only_change(layer_objects, plan, settings):
     return True
 
 
-def refine_3d_photo(scene, collection, settings):
+def refine_3d_photo(scene, photo, settings):
     """Rebuild a 3D photo's layers with new settings (depth strength, resolution, tears, layering) in place.
 
     The networks' results are reused; the collection, its camera and the photo's image stay. When the layers
@@ -240,17 +194,17 @@ def refine_3d_photo(scene, collection, settings):
     a slider live; otherwise the layer objects are made again. Hand edits to the old layer meshes are
     replaced. Returns the layer objects.
     """
-    layer_objects = [obj for obj in collection.objects if PHOTO_PROPERTY in obj and obj.type == "MESH"]
+    collection = photo.collection
+    layer_objects = photo.layers
     editing = [obj.name for obj in layer_objects if obj.data.is_editmode]
     if editing:  # Blender would write the edit-mode copy back over the rebuilt mesh on leaving Edit Mode
-        raise ValueError(f"Leave Edit Mode on '{editing[0]}' to update the 3D photo")
-    analysis = cached_analysis(collection, settings.compute_device)
+        raise EditModeError(f"Leave Edit Mode on '{editing[0]}' to update the 3D photo")
+    analysis = photo.analysis(settings.compute_device)
     plan = pipeline.plan_scene(analysis, settings)
     photo_image = _current_photo_image(layer_objects, analysis, settings)
     if photo_image is not None and _geometry_only_change(layer_objects, plan, settings):
         for layer_object, layer in zip(layer_objects, plan.layers):
             blender_mesh.replace_geometry(layer_object.data, layer.mesh)
-            layer_object[PHOTO_PROPERTY]["focus_distance"] = plan.focus_distance
         new_objects = layer_objects
     else:
         new_objects = _remake_layer_objects(collection, analysis, plan, settings, photo_image)
@@ -277,10 +231,10 @@ def _remake_layer_objects(collection, analysis, plan, settings, photo_image):
 def make_3d_photo(scene, photo_path, settings, progress=None, analysis=None):
     """Photo file → 3D photo in `scene`: the one call the operator, the CLI and the tests make.
 
-    Returns (analysis, collection, mesh object, camera object, render device line). Pass a previous
-    `analysis` of the same photo to skip the networks.
+    Returns (the `Photo3D`, the render device line). Pass a previous `analysis` of the same photo to skip the
+    networks.
     """
     if analysis is None:
         analysis = pipeline.analyse_photo(photo_path, settings.compute_device, progress=progress)
     plan = pipeline.plan_scene(analysis, settings)
-    return (analysis,) + build_3d_photo(scene, analysis, plan, settings)
+    return build_3d_photo(scene, analysis, plan, settings)

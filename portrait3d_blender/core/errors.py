@@ -1,12 +1,13 @@
 """One family of errors: everything the add-on reports to a user as a single line.
 
-Operators and the CLI catch `Portrait3DError` (plus `OSError`) and show its message; anything else is a bug.
-Each error keeps the builtin parent callers already relied on (a bad photo is still a `ValueError`).
+Operators and the CLI catch `USER_ERRORS` (the family plus `OSError`) and show `user_message(error, hint)`;
+anything else is a bug. Each error keeps the builtin parent callers already relied on (a bad photo is still a
+`ValueError`). How to get past an error (a CLI flag, a checkbox) is the caller's to say, never the error's.
 """
 
 
 class Portrait3DError(Exception):
-    """Base of every user-facing error; its message is one line that says what is wrong and what to do."""
+    """Base of every user-facing error; its message is one line that says what is wrong."""
 
 
 class PhotoError(Portrait3DError, ValueError):
@@ -21,5 +22,35 @@ class OutputError(Portrait3DError):
     """An output that cannot or must not be written."""
 
 
+class OutputExistsError(OutputError):
+    """An output that is already there and is only replaced when the user says so (the caller's hint says how)."""
+
+    def __init__(self, path):
+        self.path = path
+        super().__init__(f"Output exists: {path}")
+
+
 class ExportError(Portrait3DError):
     """A mesh or depth-map export that cannot be done."""
+
+
+class NotA3DPhotoError(Portrait3DError, ValueError):
+    """A collection, object or file that is not a 3D photo this add-on made."""
+
+
+class EditModeError(Portrait3DError, ValueError):
+    """A 3D photo's layer is in Edit Mode, where a rebuild would be overwritten on leaving it."""
+
+
+USER_ERRORS = (Portrait3DError, OSError)
+
+
+def one_line(error):
+    """An error's text on one line (Blender's operator errors span several: "Error: ...\n")."""
+    return " ".join(str(error).replace("Error: ", "", 1).split())
+
+
+def user_message(error, overwrite_hint):
+    """The one line shown for a `USER_ERRORS` error; `overwrite_hint` says how to allow replacing an output."""
+    text = " ".join(str(error).split())
+    return f"{text} ({overwrite_hint})" if isinstance(error, OutputExistsError) else text

@@ -12,6 +12,7 @@ import numpy as np
 from .errors import PhotoError
 
 WORKING_LONG_SIDE = 1024
+PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif")  # what the file choosers offer
 # Formats Blender reads itself; any other goes through Pillow and is packed as pixels.
 BLENDER_READABLE_FORMATS = {"JPEG", "PNG", "WEBP", "TIFF", "BMP"}
 BLENDER_READABLE_MODES = {"L", "LA", "RGB", "RGBA", "I;16", "I;16B", "I;16L"}

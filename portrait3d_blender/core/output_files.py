@@ -13,12 +13,15 @@ import uuid
 from pathlib import Path
 
 import numpy as np
-from .errors import OutputError
+from .errors import ExportError, OutputError, OutputExistsError
 
 FORMATS = ("MP4", "WEBM", "GIF", "PNG")  # PNG: a folder of numbered frames
 FORMAT_OF_SUFFIX = {".mp4": "MP4", ".webm": "WEBM", ".gif": "GIF"}
 SUFFIX_OF_FORMAT = {"MP4": ".mp4", "WEBM": ".webm", "GIF": ".gif", "PNG": ""}
 FRAME_PREFIX = "frame_"  # Blender appends the 4-digit frame number and ".png"
+DEPTH_MAP_SUFFIX = "_depth.png"  # a depth map beside its photo or render: <name>_depth.png, white = near
+MASK_SUFFIX = "_mask.png"  # the person mask beside it
+MESH_SUFFIXES = (".glb", ".obj", ".ply")  # what a mesh export can be: binary glTF, OBJ (+ MTL), PLY
 
 # Render presets: `preview` is quick to judge a move, `final` renders at the photo's own resolution.
 PRESETS = {
@@ -59,9 +62,10 @@ def frame_files(folder):
     return sorted(Path(folder).glob(f"{FRAME_PREFIX}[0-9]*.png"))
 
 
-def check_output(output, photo=None, overwrite=False, hint="pass --overwrite to replace it", fmt=None):
+def check_output(output, photo=None, overwrite=False, fmt=None):
     """Raise OutputError unless `output` may be written: never the input photo, never an existing output
-    unless `overwrite`, and its folder must exist. A PNG-sequence folder 'exists' when it holds frames.
+    unless `overwrite` (that one is an OutputExistsError), and its folder must exist. A PNG-sequence folder
+    'exists' when it holds frames.
 
     `fmt` defaults to the render format the path asks for; "FILE" checks any other single file.
     """
@@ -84,7 +88,7 @@ def check_output(output, photo=None, overwrite=False, hint="pass --overwrite to 
             raise OutputError(f"Output is a folder, not a file: {output}")
         taken = output.exists()
     if taken and not overwrite:
-        raise OutputError(f"Output exists: {output} ({hint})" if hint else f"Output exists: {output}")
+        raise OutputExistsError(output)
 
 
 def temporary_name(output, tag="partial"):
@@ -194,7 +198,34 @@ def map_paths(output):
     """Where `make --depth-maps` puts the depth map and the person mask: beside the output, named after it."""
     output = Path(output)
     stem = output.stem if output.suffix else output.name
-    return output.with_name(f"{stem}_depth.png"), output.with_name(f"{stem}_mask.png")
+    return output.with_name(f"{stem}{DEPTH_MAP_SUFFIX}"), output.with_name(f"{stem}{MASK_SUFFIX}")
+
+
+def mask_path_beside(depth_path):
+    """The person mask that goes with a depth map the user named: `x_depth.png` → `x_mask.png`."""
+    depth_path = Path(depth_path)
+    stem = depth_path.stem.removesuffix(Path(DEPTH_MAP_SUFFIX).stem)
+    return depth_path.with_name(f"{stem}{MASK_SUFFIX}")
+
+
+def mesh_export_files(output):
+    """The files a mesh export writes: `output` (.glb, .obj or .ply) and, for an OBJ, its MTL beside it."""
+    output = Path(output)
+    if output.suffix.lower() not in MESH_SUFFIXES:
+        raise ExportError(f"Mesh export must end in {', '.join(MESH_SUFFIXES[:-1])} or {MESH_SUFFIXES[-1]}: {output}")
+    return [output, output.with_suffix(".mtl")] if output.suffix.lower() == ".obj" else [output]
+
+
+def check_mesh_export(output, photo=None, overwrite=False):
+    """`check_output` for a mesh export and the files written beside it, before any is written."""
+    for path in mesh_export_files(output):
+        check_output(path, photo, overwrite, fmt="FILE")
+
+
+def check_maps(depth_path, mask_path, photo=None, overwrite=False):
+    """`check_output` for the depth map and the mask, before either is written."""
+    for path in (depth_path, mask_path):
+        check_output(path, photo, overwrite, fmt="FILE")
 
 
 def write_maps(analysis, depth_path=None, mask_path=None, bits=8):

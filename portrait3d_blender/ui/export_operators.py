@@ -5,37 +5,11 @@ from pathlib import Path
 import bpy
 
 from ..blender import export
-from ..blender import scene as blender_scene
+from ..blender.photo3d import Photo3D
 from ..core import output_files
-from ..core.depth import WeightsError
-from ..core.image import PhotoError
+from ..core.errors import USER_ERRORS, user_message
 from . import preferences
-
-OVERWRITE_HINT = "enable Overwrite or choose another file"
-
-
-def _photo_source(collection):
-    for obj in collection.all_objects:
-        source = obj.get(blender_scene.PHOTO_PROPERTY, {}).get("source")
-        if source:
-            return Path(source)
-    return None
-
-
-def _default_path(context, suffix):
-    collection = export.photo_collection(context.scene, context.active_object)
-    source = _photo_source(collection) if collection else None
-    if source is None:
-        return str(Path(bpy.path.abspath("//")) / f"portrait3d{suffix}")
-    return str(source.with_name(f"{source.stem}{suffix}"))
-
-
-def analysis_of(collection, compute_device):
-    """The networks' results for a 3D photo: this session's cached analysis, else the photo analysed again."""
-    try:
-        return blender_scene.cached_analysis(collection, compute_device)
-    except ValueError as error:
-        raise PhotoError(str(error)) from None
+from .context import OVERWRITE_HINT
 
 
 class _ExportToFile:
@@ -45,11 +19,11 @@ class _ExportToFile:
 
     @classmethod
     def poll(cls, context):
-        return export.photo_collection(context.scene, context.active_object) is not None
+        return Photo3D.active(context) is not None
 
     def invoke(self, context, event):
         if not self.filepath:
-            self.filepath = _default_path(context, self.default_suffix)
+            self.filepath = str(Photo3D.active(context).default_output(self.default_suffix))
         context.window_manager.fileselect_add(self)
         return {"RUNNING_MODAL"}
 
@@ -64,18 +38,17 @@ class PORTRAIT3D_OT_export_mesh(_ExportToFile, bpy.types.Operator):
     filter_glob: bpy.props.StringProperty(default="*.glb;*.obj;*.ply", options={"HIDDEN"})
 
     def execute(self, context):
-        collection = export.photo_collection(context.scene, context.active_object)
+        photo = Photo3D.active(context)
         output = Path(bpy.path.abspath(self.filepath))
         overwrite = context.scene.portrait3d.overwrite
         try:
-            for path in [output, *export.companion_files(output)]:
-                output_files.check_output(path, _photo_source(collection), overwrite, OVERWRITE_HINT, fmt="FILE")
-            written = export.export_meshes(context, export.photo_mesh_objects(collection), output, overwrite)
-        except (export.ExportError, output_files.OutputError, OSError) as error:
-            self.report({"ERROR"}, str(error).replace("pass --overwrite to replace it", OVERWRITE_HINT))
+            output_files.check_mesh_export(output, photo.source, overwrite)
+            written = export.export_meshes(context, photo, output, overwrite)
+        except USER_ERRORS as error:
+            self.report({"ERROR"}, user_message(error, OVERWRITE_HINT))
             return {"CANCELLED"}
         extra = f" (+{len(written) - 1} files beside it)" if len(written) > 1 else ""
-        self.report({"INFO"}, f"Exported '{collection.name}' to {output}{extra}")
+        self.report({"INFO"}, f"Exported '{photo.name}' to {output}{extra}")
         return {"FINISHED"}
 
 
@@ -84,22 +57,20 @@ class PORTRAIT3D_OT_export_depth_map(_ExportToFile, bpy.types.Operator):
 
     bl_idname = "portrait3d.export_depth_map"
     bl_label = "Export Depth Map"
-    default_suffix = "_depth.png"
+    default_suffix = output_files.DEPTH_MAP_SUFFIX
 
     filter_glob: bpy.props.StringProperty(default="*.png", options={"HIDDEN"})
 
     def execute(self, context):
-        collection = export.photo_collection(context.scene, context.active_object)
+        photo = Photo3D.active(context)
         depth_path = Path(bpy.path.abspath(self.filepath)).with_suffix(".png")
-        mask_path = depth_path.with_name(f"{depth_path.stem.removesuffix('_depth')}_mask.png")
-        overwrite = context.scene.portrait3d.overwrite
+        mask_path = output_files.mask_path_beside(depth_path)
         try:
-            for path in (depth_path, mask_path):
-                output_files.check_output(path, _photo_source(collection), overwrite, OVERWRITE_HINT, fmt="FILE")
-            analysis = analysis_of(collection, preferences.compute_device(context))
+            output_files.check_maps(depth_path, mask_path, photo.source, context.scene.portrait3d.overwrite)
+            analysis = photo.analysis(preferences.compute_device(context))
             output_files.write_maps(analysis, depth_path, mask_path, bits=8)
-        except (output_files.OutputError, PhotoError, WeightsError, OSError) as error:
-            self.report({"ERROR"}, str(error))
+        except USER_ERRORS as error:
+            self.report({"ERROR"}, user_message(error, OVERWRITE_HINT))
             return {"CANCELLED"}
         self.report({"INFO"}, f"Wrote {depth_path} and {mask_path.name}")
         return {"FINISHED"}

@@ -63,8 +63,9 @@ class PORTRAIT3D_PT_main(bpy.types.Panel):
         column = layout.column(heading="Focus")
         column.prop(settings, "f_stop")
         row = layout.row(align=True)
-        row.operator("portrait3d.focus_on_face", icon="CAMERA_DATA")
-        row.operator("portrait3d.focus_on_face", icon="PIVOT_CURSOR", text="Focus on Cursor").target = "CURSOR"
+        row.operator("portrait3d.depth_of_field", icon="CAMERA_DATA", text="Focus on Face").target = "FACE"
+        row.operator("portrait3d.depth_of_field", icon="PIVOT_CURSOR", text="Focus on Cursor").target = "CURSOR"
+        row.operator("portrait3d.depth_of_field", icon="X", text="Off").target = "OFF"
         layout.operator("portrait3d.render_refocus", icon="RENDER_STILL")
 
 

@@ -1,8 +1,9 @@
-"""The scene's Portrait 3D settings (a PropertyGroup) and their conversion to `core.pipeline.Settings`."""
+"""The scene's Portrait 3D settings (a PropertyGroup); `context.scene_settings` turns them into `Settings`."""
 
 import bpy
 
 from ..core.pipeline import Settings
+from .photo_operators import refine_active_photo
 
 _DEFAULTS = Settings()
 
@@ -10,8 +11,6 @@ _DEFAULTS = Settings()
 def _refine_live(settings, context):
     """A Mesh setting changed: with Live Update on, rebuild the active 3D photo now (it takes ~0.1 s)."""
     if settings.live_update:
-        from .refine import refine_active_photo
-
         refine_active_photo(context)
 
 
@@ -160,26 +159,6 @@ class PORTRAIT3D_PG_settings(bpy.types.PropertyGroup):
     )
     overwrite: bpy.props.BoolProperty(
         name="Overwrite", description="Replace an existing output of the same name", default=False
-    )
-
-
-def core_settings(properties, compute_device):
-    return Settings(
-        mesh_resolution=properties.mesh_resolution,
-        depth_strength=properties.depth_strength,
-        frames=properties.frames,
-        fps=properties.fps,
-        orbit_size=properties.orbit_size,
-        camera_move=properties.camera_move,
-        camera_easing=properties.camera_easing,
-        camera_loop=properties.camera_loop,
-        engine=properties.engine,
-        lit=properties.lit,
-        layered=properties.layered,
-        tear_threshold=properties.tear_threshold,
-        render_size=properties.render_size,
-        max_texture_size=properties.max_texture_size,
-        compute_device=compute_device,
     )
 
 

@@ -14,7 +14,8 @@ FRAMES = 12
 
 def _build(scene, analysis, **overrides):
     settings = pipeline.Settings(frames=FRAMES, mesh_resolution=16, render_size=256, **overrides)
-    return blender_scene.build_3d_photo(scene, analysis, pipeline.plan_scene(analysis, settings), settings)
+    photo, device = blender_scene.build_3d_photo(scene, analysis, pipeline.plan_scene(analysis, settings), settings)
+    return photo.collection, photo.layers, photo.camera, device
 
 
 def _pose(scene, camera, frame):

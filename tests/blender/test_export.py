@@ -12,6 +12,8 @@ bpy = pytest.importorskip("bpy")
 
 from portrait3d_blender.blender import export  # noqa: E402
 from portrait3d_blender.blender import scene as blender_scene  # noqa: E402
+from portrait3d_blender.blender.photo3d import Photo3D  # noqa: E402
+from portrait3d_blender.core.errors import OutputExistsError  # noqa: E402
 from portrait3d_blender.core import pipeline  # noqa: E402
 from tests.conftest import ASTRONAUT  # noqa: E402
 
@@ -24,9 +26,8 @@ def photo_scene(empty_scene, astronaut_analysis):
     cube.name = "User Cube"
     settings = pipeline.Settings(mesh_resolution=32, frames=4)
     plan = pipeline.plan_scene(astronaut_analysis, settings)
-    collection, *_ = blender_scene.build_3d_photo(empty_scene, astronaut_analysis, plan, settings)
-    objects = export.photo_mesh_objects(collection)
-    return collection, objects, cube
+    photo, _ = blender_scene.build_3d_photo(empty_scene, astronaut_analysis, plan, settings)
+    return photo, photo.mesh_objects, cube
 
 
 def _glb_json(path):
@@ -58,20 +59,22 @@ def _import_and_count(importer, path):
     return counts, images
 
 
-def test_photo_collection_is_found_from_the_camera_or_a_layer(photo_scene):
-    collection, objects, cube = photo_scene
-    assert export.photo_collection(bpy.context.scene) == collection
-    assert export.photo_collection(bpy.context.scene, active=objects[-1]) == collection
+def test_the_3d_photo_is_found_from_the_camera_or_a_layer(photo_scene):
+    photo, objects, cube = photo_scene
+    assert Photo3D.active(bpy.context) == photo  # the cube is active: the scene camera's photo
+    bpy.context.view_layer.objects.active = objects[-1]
+    assert Photo3D.active(bpy.context) == photo == Photo3D.of_object(photo.camera)
+    assert Photo3D.of_object(cube) is None
     assert cube not in objects and all(obj.type == "MESH" for obj in objects)
-    assert len(objects) == len([obj for obj in collection.objects if obj.type == "MESH"]) >= 1
+    assert len(objects) == len([obj for obj in photo.collection.objects if obj.type == "MESH"]) >= 1
 
 
 def test_glb_embeds_the_texture_unlit_and_reimports_with_the_same_vertices(photo_scene, tmp_path):
-    collection, objects, cube = photo_scene
+    photo, objects, cube = photo_scene
     expected = {obj.name: len(obj.data.vertices) for obj in objects}
     materials_before = [[slot.material for slot in obj.material_slots] for obj in objects]
     output = tmp_path / "photo.glb"
-    assert export.export_meshes(bpy.context, objects, output) == [output]
+    assert export.export_meshes(bpy.context, photo, output) == [output]
     assert sorted(path.name for path in tmp_path.iterdir()) == ["photo.glb"]
     # The scene is as it was: materials back, the user's selection and active object restored.
     assert [[slot.material for slot in obj.material_slots] for obj in objects] == materials_before
@@ -102,9 +105,9 @@ def test_glb_embeds_the_texture_unlit_and_reimports_with_the_same_vertices(photo
 
 
 def test_obj_writes_its_mtl_and_textures_beside_it(photo_scene, tmp_path):
-    _, objects, _ = photo_scene
+    photo, objects, _ = photo_scene
     expected = {obj.name.replace(" ", "_"): len(obj.data.vertices) for obj in objects}
-    written = export.export_meshes(bpy.context, objects, tmp_path / "photo.obj")
+    written = export.export_meshes(bpy.context, photo, tmp_path / "photo.obj")
     assert written[0] == tmp_path / "photo.obj" and tmp_path / "photo.mtl" in written
     assert sorted(path.name for path in tmp_path.iterdir()) == sorted(path.name for path in written)
     assert (tmp_path / "photo_0.png").read_bytes() == ASTRONAUT.read_bytes()  # the photo's own bytes
@@ -116,26 +119,26 @@ def test_obj_writes_its_mtl_and_textures_beside_it(photo_scene, tmp_path):
 
 
 def test_ply_holds_every_vertex(photo_scene, tmp_path):
-    _, objects, _ = photo_scene
+    photo, objects, _ = photo_scene
     total = sum(len(obj.data.vertices) for obj in objects)
-    export.export_meshes(bpy.context, objects, tmp_path / "photo.ply")
+    export.export_meshes(bpy.context, photo, tmp_path / "photo.ply")
     counts, _ = _import_and_count(bpy.ops.wm.ply_import, tmp_path / "photo.ply")
     assert sum(counts.values()) == total
 
 
 def test_existing_files_are_kept_unless_overwrite(photo_scene, tmp_path):
-    _, objects, _ = photo_scene
+    photo, _, _ = photo_scene
     (tmp_path / "photo.mtl").write_text("mine")
-    with pytest.raises(export.ExportError, match="Output exists: .*photo.mtl"):
-        export.export_meshes(bpy.context, objects, tmp_path / "photo.obj")
+    with pytest.raises(OutputExistsError, match="Output exists: .*photo.mtl"):
+        export.export_meshes(bpy.context, photo, tmp_path / "photo.obj")
     assert sorted(path.name for path in tmp_path.iterdir()) == ["photo.mtl"]  # nothing half-written
-    export.export_meshes(bpy.context, objects, tmp_path / "photo.obj", overwrite=True)
+    export.export_meshes(bpy.context, photo, tmp_path / "photo.obj", overwrite=True)
     assert (tmp_path / "photo.mtl").read_text().startswith("#")
 
 
 def test_unknown_suffix(photo_scene, tmp_path):
     with pytest.raises(export.ExportError, match=".glb, .obj or .ply"):
-        export.export_meshes(bpy.context, photo_scene[1], tmp_path / "photo.fbx")
+        export.export_meshes(bpy.context, photo_scene[0], tmp_path / "photo.fbx")
 
 
 def test_export_mesh_operator(photo_scene, tmp_path):

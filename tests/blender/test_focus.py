@@ -16,9 +16,9 @@ from portrait3d_blender.core import camera_path, geometry, pipeline  # noqa: E40
 def built(empty_scene, astronaut_analysis):
     settings = pipeline.Settings(frames=8, mesh_resolution=32, render_size=64, render_samples=2)
     plan = pipeline.plan_scene(astronaut_analysis, settings)
-    collection, objects, camera, _ = blender_scene.build_3d_photo(empty_scene, astronaut_analysis, plan, settings)
+    photo, _ = blender_scene.build_3d_photo(empty_scene, astronaut_analysis, plan, settings)
     empty_scene.frame_set(1)
-    return plan, objects, camera
+    return plan, photo.layers, photo.camera
 
 
 def _depth_in_camera(camera, point):
@@ -101,9 +101,9 @@ def test_focus_operators(built, tmp_path):
     _, _, camera = built
     scene = bpy.context.scene
     scene.portrait3d.f_stop = 1.8
-    assert bpy.ops.portrait3d.focus_on_face() == {"FINISHED"}
+    assert bpy.ops.portrait3d.depth_of_field() == {"FINISHED"}
     assert camera.data.dof.use_dof and camera.data.dof.aperture_fstop == pytest.approx(1.8)
-    assert bpy.ops.portrait3d.focus_on_face(enable=False) == {"FINISHED"} and not camera.data.dof.use_dof
+    assert bpy.ops.portrait3d.depth_of_field(target="OFF") == {"FINISHED"} and not camera.data.dof.use_dof
     scene.portrait3d.stereo_mode = "ANAGLYPH"
     output = tmp_path / "still.png"
     assert bpy.ops.portrait3d.render_refocus(filepath=str(output)) == {"FINISHED"}
@@ -133,11 +133,11 @@ def test_focus_on_cursor_and_the_refocus_still_keeps_it(built, tmp_path):
     _, _, camera = built
     scene = bpy.context.scene
     scene.cursor.location = (0.05, 0.3, 0.02)
-    assert bpy.ops.portrait3d.focus_on_face(target="CURSOR") == {"FINISHED"}
+    assert bpy.ops.portrait3d.depth_of_field(target="CURSOR") == {"FINISHED"}
     focus_object = camera.data.dof.focus_object
     assert tuple(focus_object.location) == pytest.approx((0.05, 0.3, 0.02))
     assert camera.data.dof.focus_distance == pytest.approx(_depth_in_camera(camera, (0.05, 0.3, 0.02)), rel=1e-4)
     assert bpy.ops.portrait3d.render_refocus(filepath=str(tmp_path / "still.png")) == {"FINISHED"}
     assert focus.current_focus_point(camera) == pytest.approx((0.05, 0.3, 0.02))  # not reset to the face
-    assert bpy.ops.portrait3d.focus_on_face() == {"FINISHED"}  # back on the face
+    assert bpy.ops.portrait3d.depth_of_field() == {"FINISHED"}  # back on the face
     assert focus.current_focus_point(camera) == pytest.approx((0.0, 0.0, 0.0))

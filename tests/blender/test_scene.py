@@ -9,6 +9,7 @@ bpy = pytest.importorskip("bpy")
 
 from portrait3d_blender.blender import mesh as blender_mesh  # noqa: E402
 from portrait3d_blender.blender import scene as blender_scene  # noqa: E402
+from portrait3d_blender.blender.photo3d import Photo3D  # noqa: E402
 from portrait3d_blender.core import pipeline  # noqa: E402
 from tests.conftest import ASTRONAUT  # noqa: E402
 
@@ -28,7 +29,8 @@ def _project_through_camera(scene, camera, points):
 
 def _build(scene, analysis, **overrides):
     settings = pipeline.Settings(**overrides)
-    return blender_scene.build_3d_photo(scene, analysis, pipeline.plan_scene(analysis, settings), settings)
+    photo, device = blender_scene.build_3d_photo(scene, analysis, pipeline.plan_scene(analysis, settings), settings)
+    return photo.collection, photo.layers, photo.camera, device
 
 
 @pytest.mark.parametrize("layered", [False, True])
@@ -112,7 +114,7 @@ def test_exif_rotated_photo_is_textured_upright(empty_scene, tmp_path):
     _assert_top_is_red(photo)
     # A texture limit below the photo's size asks for an upright copy: the refined UVs must follow it.
     settings = pipeline.Settings(mesh_resolution=30, layered=False, max_texture_size=32)
-    (photo,) = blender_scene.refine_3d_photo(empty_scene, collection, settings)
+    (photo,) = blender_scene.refine_3d_photo(empty_scene, Photo3D(collection), settings)
     assert tuple(_photo_texture(photo).size) == (21, 32)  # upright, scaled to the limit
     _assert_top_is_red(photo)
 

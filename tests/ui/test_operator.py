@@ -133,7 +133,7 @@ def test_texture_limit_setting_caps_the_packed_photo(empty_scene):
 def _modal_stand_in(scene, job, settings):
     """Window manager, workspace and operator stand-ins, to drive the modal (worker-thread) path headless,
     where Blender has no event loop to do it."""
-    from portrait3d_blender.ui.create import PORTRAIT3D_OT_create_3d_photo as Operator
+    from portrait3d_blender.ui.photo_operators import PORTRAIT3D_OT_create_3d_photo as Operator
 
     window_manager = SimpleNamespace(
         progress=[], event_timer_remove=lambda timer: None, progress_end=lambda: None,
@@ -196,7 +196,7 @@ def _layer_vertices(collection):
 
 
 def test_mesh_sliders_rebuild_the_active_3d_photo_live(empty_scene, monkeypatch):
-    from portrait3d_blender.blender import scene as blender_scene
+    from portrait3d_blender.blender.photo3d import Photo3D
     from portrait3d_blender.core import pipeline
 
     settings = empty_scene.portrait3d
@@ -221,7 +221,7 @@ def test_mesh_sliders_rebuild_the_active_3d_photo_live(empty_scene, monkeypatch)
 
     # A failure leaves the photo as it was and says why in the panel; the next good update clears it.
     settings.live_update = True
-    monkeypatch.setattr(blender_scene, "cached_analysis", _raises(OSError("Photo not found: astronaut.png")))
+    monkeypatch.setattr(Photo3D, "analysis", _raises(OSError("Photo not found: astronaut.png")))
     settings.depth_strength = 1.5
     assert settings.live_update_error == "Photo not found: astronaut.png"
     assert all(np.array_equal(held[name], vertices) for name, vertices in _layer_vertices(collection).items())

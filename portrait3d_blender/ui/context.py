@@ -1,0 +1,48 @@
+"""What the operators, the panel and the live sliders read from Blender's context: settings, Image Editors."""
+
+from pathlib import Path
+
+import bpy
+
+from ..core.pipeline import Settings
+from . import preferences
+
+OVERWRITE_HINT = "enable Overwrite or choose another file"  # the UI's way of allowing an existing output
+
+
+def scene_settings(context, scene=None):
+    """`core.pipeline.Settings` from the scene's Portrait 3D settings and the add-on's compute device."""
+    properties = (scene or context.scene).portrait3d
+    return Settings(
+        mesh_resolution=properties.mesh_resolution,
+        depth_strength=properties.depth_strength,
+        frames=properties.frames,
+        fps=properties.fps,
+        orbit_size=properties.orbit_size,
+        camera_move=properties.camera_move,
+        camera_easing=properties.camera_easing,
+        camera_loop=properties.camera_loop,
+        engine=properties.engine,
+        lit=properties.lit,
+        layered=properties.layered,
+        tear_threshold=properties.tear_threshold,
+        render_size=properties.render_size,
+        max_texture_size=properties.max_texture_size,
+        compute_device=preferences.compute_device(context),
+    )
+
+
+def image_editor_areas(context):
+    """The open Image Editors of the current screen."""
+    return [area for area in (context.screen.areas if context.screen else ()) if area.type == "IMAGE_EDITOR"]
+
+
+def image_editor_photo(context):
+    """Path of the image shown in an open Image Editor, when it is a file on disk."""
+    for area in image_editor_areas(context):
+        image = area.spaces.active.image
+        if image is not None and image.source == "FILE" and image.filepath:
+            path = Path(bpy.path.abspath(image.filepath, library=image.library))
+            if path.is_file():
+                return path
+    return None
