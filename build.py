@@ -2,13 +2,16 @@
 
 Usage (from the repository root):
 
-    .venv/bin/python build.py [--out dist] [--weights models/portrait_depth.pt] [--skip-validate]
+    .venv/bin/python build.py [--out dist] [--models models] [--skip-validate]
 
 Steps:
 
 1. Stage ``portrait3d_blender/`` (without ``__pycache__``/``*.pyc``/dot-files) into ``build/stage/``
    so that its ``__init__.py`` sits at the root of the archive, next to ``blender_manifest.toml``.
-2. Copy the depth network weights to ``build/stage/weights/portrait_depth.pt``.
+2. Check the depth network's ONNX exports (``models/portrait_depth_*.onnx``, written by
+   ``models/export_onnx.py``) with the add-on's own loader, refuse them when they were exported from
+   other weights than ``models/portrait_depth.pt``, and copy them to ``build/stage/weights/``. No torch
+   is needed: the add-on runs the exports through OpenCV.
 3. Fetch the run-time wheels (see ``RUNTIME_WHEELS``) for this platform and CPython 3.11 into
    ``build/wheels-cache/`` with ``pip download --only-binary=:all: --no-deps``. A wheel already in
    the cache is reused, so a second build does not touch the network at all.
@@ -44,13 +47,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 PACKAGE_DIR = ROOT / "portrait3d_blender"
 MANIFEST = ROOT / "blender_manifest.toml"
-DEFAULT_WEIGHTS = ROOT / "models" / "portrait_depth.pt"
+DEFAULT_MODELS = ROOT / "models"
 BUILD_DIR = ROOT / "build"
 STAGE_DIR = BUILD_DIR / "stage"
 CACHE_DIR = BUILD_DIR / "wheels-cache"
 
-# Where the weights go inside the archive; core/depth.py looks there first.
-STAGED_WEIGHTS = Path("weights") / "portrait_depth.pt"
+# Where the depth models go inside the archive; core/depth.py looks there first.
+STAGED_MODELS = Path("weights")
 
 # The add-on targets the Python that Blender 4.2 - 5.0 bundle.
 TARGET_PYTHON = (3, 11)
@@ -62,13 +65,11 @@ DEFAULT_EPOCH = 1704067200  # 2024-01-01T00:00:00Z
 # site-packages. They are downloaded with --no-deps: this list IS the dependency closure, chosen
 # by what the code imports, not by what the packages declare. Findings (clean CPython 3.11 venv
 # with only numpy 1.26.4, importing mediapipe and running selfie_segmentation, face_detection,
-# face_mesh and pose on a photo, and running the depth U-Net with torch.load(weights_only=True)):
+# face_mesh and pose on a photo, and running the depth U-Net's ONNX export through cv2.dnn):
 #
 # * numpy is NOT bundled: Blender ships numpy (1.26.x in 4.2 - 5.0), and a second copy in the
 #   extensions site-packages would shadow Blender's own for every add-on.
-# * `import torch` needs only typing_extensions. torch declares sympy/mpmath, networkx, jinja2,
-#   filelock and fsspec too, but those serve torch.compile/inductor/export and the hub, which
-#   eager inference does not touch (none of them appears in sys.modules after inference).
+# * No torch: the depth network runs in OpenCV's DNN module (already here for mediapipe).
 # * `import mediapipe` needs protobuf (the _framework_bindings extension fails with
 #   "initialization failed" without it), attrs (mediapipe.tasks dataclasses) and cv2, and
 #   mediapipe/python/solutions/drawing_utils.py does `import matplotlib.pyplot` at module level,
@@ -85,13 +86,9 @@ DEFAULT_EPOCH = 1704067200  # 2024-01-01T00:00:00Z
 # * pillow is also imported directly by core/image.py (photo loading, EXIF orientation).
 # * fonttools: its compiled wheel only adds optional Cython accelerators that matplotlib does not
 #   need here; the pure-Python wheel is 1.2 MB instead of 5.5 MB.
-# * torch is pinned to the local CPU build (+cpu, found through pip's find-links): the PyPI wheel
-#   of the same version is the CUDA build (~900 MB plus nvidia-* wheels).
 #
 # (requirement, pure): pure=True asks pip for the py3-none-any wheel even when a compiled one exists.
 RUNTIME_WHEELS = [
-    ("torch==2.13.0+cpu", False),
-    ("typing-extensions==4.16.0", False),
     ("mediapipe==0.10.21", False),
     ("protobuf==4.25.9", False),
     ("attrs==26.1.0", False),
@@ -216,10 +213,7 @@ def _pip_download(requirement, pure):
     log(f"downloading {requirement}{' (pure Python)' if pure else ''}")
     result = subprocess.run(cmd, capture_output=True, text=True)
     if result.returncode != 0:
-        hint = ""
-        if requirement.startswith("torch=="):
-            hint = "\n(the CPU build of torch is not on PyPI: make its wheel available to pip, e.g. via find-links)"
-        raise BuildError(f"pip download {requirement} failed:\n{result.stdout}{result.stderr}{hint}")
+        raise BuildError(f"pip download {requirement} failed:\n{result.stdout}{result.stderr}")
     wheels = list(tmp.glob("*.whl"))
     if len(wheels) != 1:
         raise BuildError(f"pip download {requirement} gave {[w.name for w in wheels]}, expected one wheel")
@@ -250,9 +244,6 @@ def fetch_wheels():
         else:
             log(f"cached      {wheel.name}")
         wheels.append(wheel)
-    torch_wheel = next(w for w in wheels if w.name.startswith("torch-"))
-    if "+cpu" not in torch_wheel.name:
-        raise BuildError(f"refusing to bundle a non-CPU torch build: {torch_wheel.name}")
     return wheels
 
 
@@ -263,8 +254,8 @@ def fetch_wheels():
 def _ignore(directory, names):
     ignored = {n for n in names if n == "__pycache__" or n.startswith(".") or n.endswith((".pyc", ".pyo"))}
     if Path(directory) == PACKAGE_DIR and "weights" in names:
-        # A local (git-ignored) copy of the weights beside the package is left out: the archive
-        # gets exactly the file named by --weights.
+        # A local (git-ignored) copy of the models beside the package is left out: the archive
+        # gets exactly the files from --models.
         ignored.add("weights")
     return ignored
 
@@ -306,15 +297,16 @@ def staged_manifest_text(platform, wheel_paths, build_paths):
     return text
 
 
-def stage(weights, wheels, platform):
+def stage(models, wheels, platform):
     if not (PACKAGE_DIR / "__init__.py").is_file():
         raise BuildError(f"{PACKAGE_DIR / '__init__.py'} is missing")
     shutil.rmtree(STAGE_DIR, ignore_errors=True)
     shutil.copytree(PACKAGE_DIR, STAGE_DIR, ignore=_ignore)
     if (STAGE_DIR / "blender_manifest.toml").exists() or (STAGE_DIR / "wheels").exists():
         raise BuildError("the package must not contain blender_manifest.toml or wheels/ of its own")
-    (STAGE_DIR / STAGED_WEIGHTS).parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(weights, STAGE_DIR / STAGED_WEIGHTS)
+    (STAGE_DIR / STAGED_MODELS).mkdir(parents=True, exist_ok=True)
+    for model in models:
+        shutil.copyfile(model, STAGE_DIR / STAGED_MODELS / model.name)
 
     wheel_dir = STAGE_DIR / "wheels"
     wheel_dir.mkdir()
@@ -354,13 +346,33 @@ def sha256(path):
     return digest.hexdigest()
 
 
-def build(out_dir, weights, validate=True):
+def depth_models(models_dir):
+    """The depth network's ONNX exports in `models_dir`, checked as the add-on checks them at load.
+
+    When the training weights (portrait_depth.pt) are beside them, the exports must come from exactly
+    those weights: a retrained .pt without a new export would otherwise ship the old network.
+    """
+    from portrait3d_blender.core import depth, onnx_file
+
+    weights = models_dir / "portrait_depth.pt"
+    paths = []
+    for size in depth.NETWORK_SIZES:
+        path = models_dir / depth.model_file_name(size)
+        try:
+            depth.load_model(path, size)
+        except depth.WeightsError as error:
+            raise BuildError(str(error)) from None
+        source = onnx_file.read_model(path.read_bytes()).metadata["source_sha256"]
+        if weights.is_file() and source != sha256(weights):
+            raise BuildError(f"{path} was exported from other weights than {weights}: run models/export_onnx.py")
+        paths.append(path)
+    return paths
+
+
+def build(out_dir, models_dir, validate=True):
     """Build the extension archive and return its path."""
     started = time.monotonic()
-    if not weights.is_file():
-        raise BuildError(
-            f"depth weights not found at {weights}; train them (or pass --weights PATH) before building"
-        )
+    models = depth_models(models_dir)
     blender_ext_path = find_blender_ext()
     blender_ext = load_blender_ext(blender_ext_path)
     valid_tags = find_valid_tags(blender_ext_path)
@@ -372,7 +384,7 @@ def build(out_dir, weights, validate=True):
         if not blender_ext.blender_platform_compatible_with_wheel_platform_from_filepath(platform, wheel.name):
             raise BuildError(f"{wheel.name} does not run on {platform}")
 
-    stage(weights, wheels, platform)
+    stage(models, wheels, platform)
     log(f"staged {STAGE_DIR.relative_to(ROOT)} for {platform} with {len(wheels)} wheels")
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -396,12 +408,12 @@ def build(out_dir, weights, validate=True):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "dist", help="output folder (default: dist)")
-    parser.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS,
-                        help="depth weights to bundle (default: models/portrait_depth.pt)")
+    parser.add_argument("--models", type=Path, default=DEFAULT_MODELS,
+                        help="folder with the depth network's ONNX exports to bundle (default: models)")
     parser.add_argument("--skip-validate", action="store_true", help="do not run blender_ext.py validate")
     args = parser.parse_args(argv)
     try:
-        build(args.out.resolve(), args.weights.resolve(), validate=not args.skip_validate)
+        build(args.out.resolve(), args.models.resolve(), validate=not args.skip_validate)
     except BuildError as ex:
         print(f"build.py: error: {ex}", file=sys.stderr)
         return 1

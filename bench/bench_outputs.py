@@ -31,7 +31,7 @@ def main():
     parser.add_argument("--preset", choices=tuple(output_files.PRESETS), default="preview")
     arguments = parser.parse_args()
 
-    analysis = pipeline.analyse_photo(arguments.photo, "CPU")
+    analysis = pipeline.analyse_photo(arguments.photo)
     long_side = max(analysis.photo.width, analysis.photo.height)
     settings = pipeline.Settings(frames=arguments.frames, compute_device="CPU",
                                  **output_files.preset_settings(arguments.preset, long_side))

@@ -37,9 +37,9 @@ def twelve_megapixel_portrait(folder):
 
 
 def main():
-    from portrait3d_blender.core import depth, geometry, image, pipeline, segment  # before torch: see depth.py
+    import cv2
 
-    import torch
+    from portrait3d_blender.core import depth, geometry, image, pipeline, segment
 
     folder = tempfile.mkdtemp()
     photo_path = twelve_megapixel_portrait(folder)
@@ -51,11 +51,10 @@ def main():
     rows.append(("load 12 MP JPEG → working copy", timed(lambda: image.load_photo(photo_path))))
     rows.append(("segmentation (MediaPipe selfie)", timed(lambda: segment.person_mask(rgb))))
     rows.append(("face detection", timed(lambda: segment.largest_face(rgb))))
-    network = depth.load_network(depth.default_weights_path(), "cpu")
-    height, width = depth.network_size_for(*rgb.shape[:2])
-    batch = torch.rand(1, 4, height, width)
-    with torch.inference_mode():
-        rows.append((f"depth network alone ({height}×{width})", timed(lambda: network(batch))))
+    size = depth.network_size_for(*rgb.shape[:2])
+    batch = depth.probe_input(size)
+    rows.append((f"depth network alone ({size[0]}×{size[1]}, ONNX in OpenCV)",
+                 timed(lambda: depth.shipped_network(batch), 20)))
     rows.append(("depth incl. letterbox + edge-aware upsampling", timed(lambda: depth.estimate_nearness(rgb, mask))))
     rows.append(("analyse_photo (all of the above)", timed(lambda: pipeline.analyse_photo(photo_path))))
     analysis = pipeline.analyse_photo(photo_path)
@@ -98,7 +97,7 @@ def main():
     rows.append(("Update 3D Photo, single sheet",
                  timed(lambda: blender_scene.refine_3d_photo(bpy.context.scene, photo_3d, single_sheet), 3)))
 
-    print(f"Torch threads: {torch.get_num_threads()}, photo {photo.width}×{photo.height}")
+    print(f"OpenCV threads: {cv2.getNumThreads()}, photo {photo.width}×{photo.height}")
     print("| stage | median ms |")
     print("|---|---:|")
     for name, milliseconds in rows:

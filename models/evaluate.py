@@ -25,7 +25,8 @@ import numpy as np
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from portrait3d_blender.core.depth import load_network, predict_disparity  # noqa: E402
+from models.unet import load_checkpoint, numpy_network  # noqa: E402
+from portrait3d_blender.core import depth  # noqa: E402
 from portrait3d_blender.core.segment import person_mask  # noqa: E402
 
 TEST_SEED_START = 1_000_000
@@ -51,8 +52,10 @@ def inflation_disparity(rgb, mask):
 
 
 def make_model_disparity(weights):
+    network = numpy_network(load_checkpoint(weights))  # the torch reference; the ONNX export matches it to 1e-6
+
     def model_disparity(rgb, mask):
-        disparity = predict_disparity(rgb, mask, weights_path=weights, device="cpu")
+        disparity = depth.predict_disparity(rgb, mask, network)
         return cv2.resize(disparity, (rgb.shape[1], rgb.shape[0]), interpolation=cv2.INTER_LINEAR)
     return model_disparity
 
@@ -139,18 +142,22 @@ def ordinal_whdr(pairs_path, methods):
 
 
 def inference_milliseconds(weights, repeats=20):
-    """Median forward time at 256×192 with two CPU threads, as the product runs it."""
-    import torch
+    """Median forward time at 256×192 with two CPU threads, as the product runs it: the ONNX export in OpenCV."""
+    import tempfile
 
-    torch.set_num_threads(2)
-    network = load_network(Path(weights), "cpu")
-    batch = torch.rand(1, 4, 256, 192)
+    from models.export_onnx import export
+
+    cv2.setNumThreads(2)
+    with tempfile.TemporaryDirectory() as folder:
+        export(weights, Path(folder))
+        network = depth.load_model(Path(folder) / depth.model_file_name(depth.NETWORK_SIZE_PORTRAIT),
+                                   depth.NETWORK_SIZE_PORTRAIT)
+    batch = depth.probe_input(depth.NETWORK_SIZE_PORTRAIT)
     times = []
-    with torch.inference_mode():
-        for _ in range(repeats + 3):
-            start = time.perf_counter()
-            network(batch)
-            times.append(time.perf_counter() - start)
+    for _ in range(repeats + 3):
+        start = time.perf_counter()
+        network(batch)
+        times.append(time.perf_counter() - start)
     return 1000 * float(np.median(times[3:]))
 
 
@@ -187,7 +194,7 @@ def main():
     weights_mb = args.weights.stat().st_size / 1e6
     lines.append("")
     lines.append(f"Model: {args.weights.name}, {weights_mb:.2f} MB; inference {milliseconds:.1f} ms at 256×192 "
-                 f"on 2 CPU threads (median of 20).")
+                 f"on 2 CPU threads (ONNX export in OpenCV, median of 20).")
     print("\n".join(lines))
     if args.json:
         args.json.write_text(json.dumps({

@@ -14,7 +14,7 @@ person mask damaged the way MediaPipe's masks are (shifted edges, softness, hole
 
 Checkpoints go to models/runs/<run>/last.pt (resumable); every checkpoint also writes the shipped weights
 format to models/runs/<run>/portrait_depth.pt. Copy that to models/portrait_depth.pt once evaluate.py says
-it is better.
+it is better, then run models/export_onnx.py: the add-on runs the ONNX export, not the .pt.
 """
 
 import argparse
@@ -33,9 +33,9 @@ from torch.nn import functional as F
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from portrait3d_blender.core.depth import NETWORK_SIZE_PORTRAIT, WEIGHTS_FORMAT, letterbox  # noqa: E402
+from models.unet import ENCODER_WIDTHS, INPUT_CHANNELS, WEIGHTS_FORMAT, PortraitDepthUNet  # noqa: E402
+from portrait3d_blender.core.depth import NETWORK_SIZE_PORTRAIT, letterbox  # noqa: E402
 from portrait3d_blender.core.segment import person_mask  # noqa: E402
-from portrait3d_blender.core.unet import ENCODER_WIDTHS, INPUT_CHANNELS, PortraitDepthUNet  # noqa: E402
 
 TEST_SEED_START = 1_000_000  # same boundary as datagen.py: these seeds are never trained on
 SCALE_WEIGHTS = (0.1, 0.2, 0.3, 0.5, 1.0)  # loss weight per decoder scale, coarsest first
@@ -250,7 +250,7 @@ def deep_supervision_loss(predictions, disparity, valid, person):
 # ----------------------------------------------------------------------------------------------------------
 
 def export_weights(model, widths, path):
-    """Write the shipped weights file (the format core/depth.py loads) atomically."""
+    """Write the weights file (the format models/unet.py::load_checkpoint and export_onnx.py read) atomically."""
     path = Path(path)
     temporary = path.with_name(path.name + ".tmp")
     torch.save({"format": WEIGHTS_FORMAT, "widths": list(widths), "input_channels": INPUT_CHANNELS,

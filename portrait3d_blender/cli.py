@@ -25,7 +25,6 @@ class CommandError(Portrait3DError):
 def _parser():
     parser = argparse.ArgumentParser(prog="python -m portrait3d_blender", description=__doc__.splitlines()[0])
     parser.add_argument("--debug", action="store_true", help="show the full traceback on errors")
-    parser.add_argument("--device", choices=("auto", "cpu"), default="auto", help="where the depth network runs")
     commands = parser.add_subparsers(dest="command", required=True)
 
     depth = commands.add_parser("depth", help="write a 16-bit depth map (white = near) of the photo's size")
@@ -84,6 +83,9 @@ def _add_make_options(make):
     make.add_argument("--fps", type=int, default=pipeline.Settings.fps)
     make.add_argument("--width", type=int, help="video width in pixels (default: 1024 on the long side)")
     make.add_argument("--engine", choices=("cycles", "eevee"), default="cycles")
+    make.add_argument("--device", choices=("auto", "cpu"), default="auto",
+                      help="where Cycles renders: auto takes a GPU when Cycles finds one (the depth network always "
+                      "runs on the CPU)")
     make.add_argument("--samples", type=int)
     make.add_argument("--mesh-resolution", type=int)
     make.add_argument("--max-texture-size", type=int, default=pipeline.Settings.max_texture_size,
@@ -116,7 +118,7 @@ def write_depth_png(nearness, width, height, path, bits=16):
 
 def run_depth(arguments):
     _check_output(arguments.photo, arguments.output, (".png",), arguments.overwrite)
-    analysis = pipeline.analyse_photo(arguments.photo, arguments.device.upper())
+    analysis = pipeline.analyse_photo(arguments.photo)
     with output_files.atomic_file(arguments.output) as temporary:
         write_depth_png(
             analysis.nearness, analysis.photo.width, analysis.photo.height, temporary, 8 if arguments.eight_bit else 16
@@ -187,7 +189,7 @@ def run_make(arguments):
     from .blender import export, focus, outputs
     from .blender import scene as blender_scene
 
-    analysis = pipeline.analyse_photo(arguments.photo, arguments.device.upper())
+    analysis = pipeline.analyse_photo(arguments.photo)
     settings = _make_settings(arguments, analysis)
     focus_point = (0.0, 0.0, 0.0)  # the face
     if arguments.focus_at is not None:

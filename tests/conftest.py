@@ -22,7 +22,7 @@ COFFEE = _package_file("skimage", "data", "coffee.png")  # a cup of coffee: no p
 def astronaut_analysis():
     from portrait3d_blender.core import pipeline
 
-    return pipeline.analyse_photo(ASTRONAUT, compute_device="CPU")
+    return pipeline.analyse_photo(ASTRONAUT)
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,7 @@ def test_decompression_bomb_is_refused_without_decoding(tmp_path):
 def test_tiny_photos_make_a_small_3d_photo(tmp_path, size):
     path = tmp_path / "tiny.png"
     Image.fromarray(np.random.default_rng(0).integers(0, 255, (size[1], size[0], 3), dtype=np.uint8)).save(path)
-    analysis = pipeline.analyse_photo(path, "CPU")
+    analysis = pipeline.analyse_photo(path)
     assert analysis.nearness.shape == (size[1], size[0])
     plan = pipeline.plan_scene(analysis, pipeline.Settings())
     assert sum(len(layer.mesh.quads) for layer in plan.layers) <= 4 * size[0] * size[1]
@@ -56,14 +56,14 @@ def test_transparent_pixels_are_never_the_person(tmp_path):
     rgba[:, :256, 3] = 0  # cut away the left half
     path = tmp_path / "cutout.png"
     Image.fromarray(rgba).save(path)
-    analysis = pipeline.analyse_photo(path, "CPU")
+    analysis = pipeline.analyse_photo(path)
     assert analysis.photo.working_alpha is not None
     assert analysis.mask[:, :250].max() == 0.0 and analysis.mask[:, 300:].max() > 0.9
 
 
 def test_several_people(tmp_path):
     path = make_group_photo(tmp_path)
-    analysis = pipeline.analyse_photo(path, "CPU")
+    analysis = pipeline.analyse_photo(path)
     assert analysis.person_found
     assert analysis.mask[150:210, 180:240].mean() > 0.9 and analysis.mask[80:140, 580:640].mean() > 0.9  # both faces
     plan = pipeline.plan_scene(analysis, pipeline.Settings(mesh_resolution=128))
@@ -84,7 +84,7 @@ def test_huge_photo_is_downscaled_for_the_networks_and_capped_for_the_texture(tm
 def test_extreme_aspect_ratios(tmp_path, size):
     path = tmp_path / "strip.jpg"
     Image.open(GRACE_HOPPER).convert("RGB").resize(size).save(path)
-    analysis = pipeline.analyse_photo(path, "CPU")
+    analysis = pipeline.analyse_photo(path)
     assert analysis.nearness.shape == analysis.photo.working_rgb.shape[:2]
     assert np.isfinite(analysis.nearness).all()
     plan = pipeline.plan_scene(analysis, pipeline.Settings(mesh_resolution=256))

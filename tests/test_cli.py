@@ -13,10 +13,11 @@ from tests.conftest import ASTRONAUT, GRACE_HOPPER
 REPO = Path(__file__).resolve().parents[1]
 
 
-def run_cli(*arguments):
+def run_cli(*arguments, cwd=REPO):
+    """`python -m portrait3d_blender ARGUMENTS` run from `cwd` (the package is found there)."""
     return subprocess.run(
         [sys.executable, "-m", "portrait3d_blender", *map(str, arguments)],
-        cwd=REPO, capture_output=True, text=True, timeout=600,
+        cwd=cwd, capture_output=True, text=True, timeout=600,
     )
 
 

@@ -28,7 +28,7 @@ def test_make_gif_with_depth_maps(tmp_path):
     # (Analysed here, right after the CLI, rather than from the session fixture: the shipped weights may change.)
     from portrait3d_blender.core import pipeline
 
-    astronaut_analysis = pipeline.analyse_photo(ASTRONAUT, compute_device="CPU")
+    astronaut_analysis = pipeline.analyse_photo(ASTRONAUT)
     np.testing.assert_allclose(depth[::8, ::8], np.round(astronaut_analysis.nearness[::8, ::8] * 255), atol=2)
     np.testing.assert_allclose(mask[::8, ::8], np.round(astronaut_analysis.mask[::8, ::8] * 255), atol=2)
     assert 0.1 < (mask > 128).mean() < 0.9

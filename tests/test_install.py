@@ -4,11 +4,12 @@ folder the way a user would ("Install from Disk"), then make a 3D photo with it.
 Everything Blender-side runs in a subprocess, so this test's own bpy session is untouched, and
 that subprocess sees only what a real Blender has: the standard library plus the packages Blender
 bundles (bpy, numpy, requests & co.). The repository's .venv also holds torch, mediapipe, cv2...;
-if the subprocess could see them, a wheel missing from the extension would go unnoticed.
+if the subprocess could see them, a wheel missing from the extension would go unnoticed. torch must not
+be there at all: the depth network runs as an ONNX export in OpenCV.
 
 Run it with `pytest -m slow tests/test_install.py -s` (about a minute; it writes ~1.5 GB to the
-pytest temporary folder and removes it again when it passes). Set PORTRAIT3D_TEST_WEIGHTS to bundle
-other weights than models/portrait_depth.pt.
+pytest temporary folder and removes it again when it passes). Set PORTRAIT3D_TEST_MODELS to bundle
+the ONNX depth models of another folder than models/.
 """
 
 import importlib.util
@@ -34,15 +35,17 @@ BLENDER_BUNDLED = (
 
 # Modules that must come from the extension's wheels, installed into the user folder.
 FROM_WHEELS = (
-    "torch", "mediapipe", "mediapipe.python.solutions.pose", "cv2", "PIL", "matplotlib", "google.protobuf",
+    "mediapipe", "mediapipe.python.solutions.pose", "cv2", "PIL", "matplotlib", "google.protobuf",
 )
 
 IN_BLENDER = r'''
-import json, os, sys, time
+import importlib.util, json, os, sys, time
 sys.path.insert(0, os.environ["P3D_BLENDER_PYTHON"])
 result = {}
 try:
     import bpy
+
+    result["torch_importable"] = importlib.util.find_spec("torch") is not None
 
     prefs = bpy.context.preferences
     result["repos"] = {r.module: r.directory for r in prefs.extensions.repos}
@@ -69,6 +72,7 @@ try:
         bpy.ops.portrait3d.create_3d_photo(filepath=os.environ["P3D_PHOTO"])
     )
     result["operator_seconds"] = time.monotonic() - started
+    result["torch_imported"] = "torch" in sys.modules
 
     new_collections = []
     for name in sorted(set(bpy.data.collections.keys()) - collections_before):
@@ -139,8 +143,8 @@ def _astronaut_photo():
 
 def _build_extension(out_dir):
     cmd = [sys.executable, str(ROOT / "build.py"), "--out", str(out_dir)]
-    if os.environ.get("PORTRAIT3D_TEST_WEIGHTS"):
-        cmd += ["--weights", os.environ["PORTRAIT3D_TEST_WEIGHTS"]]
+    if os.environ.get("PORTRAIT3D_TEST_MODELS"):
+        cmd += ["--models", os.environ["PORTRAIT3D_TEST_MODELS"]]
     started = time.monotonic()
     build = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1800)
     seconds = time.monotonic() - started
@@ -191,12 +195,15 @@ def test_built_extension_installs_and_makes_a_3d_photo(tmp_path):
     extension_dir = Path(result["repos"]["user_default"]) / "portrait3d_blender"
     assert extension_dir.is_relative_to(user_resources), extension_dir
     assert (extension_dir / "__init__.py").is_file()
-    assert (extension_dir / "weights" / "portrait_depth.pt").is_file()
+    assert sorted(path.name for path in (extension_dir / "weights").iterdir()) == [
+        "portrait_depth_192x256.onnx", "portrait_depth_256x192.onnx"]
     site_packages = user_resources / "extensions" / ".local" / "lib" / "python3.11" / "site-packages"
     installed = {path.name for path in site_packages.iterdir()}
-    for name in ("torch", "mediapipe", "cv2", "PIL", "matplotlib", "google"):
+    for name in ("mediapipe", "cv2", "PIL", "matplotlib", "google"):
         assert name in installed, f"{name} not installed into {site_packages}: {sorted(installed)}"
     assert not any(name.startswith("numpy") for name in installed), "numpy must come from Blender"
+    assert not any(name.startswith(("torch", "typing_extensions")) for name in installed), sorted(installed)
+    assert not result["torch_importable"] and not result["torch_imported"], "torch must not be needed"
     for name, module_file in result["module_files"].items():
         if name == "numpy":
             assert Path(module_file).is_relative_to(blender_python), module_file

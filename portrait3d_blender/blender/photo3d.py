@@ -122,10 +122,10 @@ class Photo3D:
         """This session's analysis of the photo, or None."""
         return _ANALYSES.get(self.id)
 
-    def analysis(self, compute_device="AUTO"):
+    def analysis(self):
         """The networks' results: this session's, else the photo analysed again (seconds; on this thread)."""
         analysis = self.cached_analysis()
         if analysis is None:
-            analysis = pipeline.analyse_photo(self.source, compute_device)
+            analysis = pipeline.analyse_photo(self.source)
         remember_analysis(self.id, analysis)
         return analysis

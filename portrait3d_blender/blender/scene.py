@@ -199,7 +199,7 @@ def refine_3d_photo(scene, photo, settings):
     editing = [obj.name for obj in layer_objects if obj.data.is_editmode]
     if editing:  # Blender would write the edit-mode copy back over the rebuilt mesh on leaving Edit Mode
         raise EditModeError(f"Leave Edit Mode on '{editing[0]}' to update the 3D photo")
-    analysis = photo.analysis(settings.compute_device)
+    analysis = photo.analysis()
     plan = pipeline.plan_scene(analysis, settings)
     photo_image = _current_photo_image(layer_objects, analysis, settings)
     if photo_image is not None and _geometry_only_change(layer_objects, plan, settings):
@@ -235,6 +235,6 @@ def make_3d_photo(scene, photo_path, settings, progress=None, analysis=None):
     networks.
     """
     if analysis is None:
-        analysis = pipeline.analyse_photo(photo_path, settings.compute_device, progress=progress)
+        analysis = pipeline.analyse_photo(photo_path, progress=progress)
     plan = pipeline.plan_scene(analysis, settings)
     return build_3d_photo(scene, analysis, plan, settings)

@@ -1,22 +1,31 @@
-"""Relative depth of a portrait with the U-Net: letterbox → network → un-letterbox → mask-guided upsampling."""
+"""Relative depth of a portrait with the U-Net: letterbox → network → un-letterbox → mask-guided upsampling.
+
+The network runs as an ONNX export (`models/export_onnx.py`) through OpenCV's DNN module, which is bundled for
+every platform and Python anyway: no torch at run time. The export holds one fixed input shape per
+orientation, because OpenCV 4.11 cannot import the network with symbolic height and width. Each file is
+checked before OpenCV sees it (`onnx_file`: metadata, input and output shapes, finite weights) and by a
+probe inference after, so a file that is not exactly what this code feeds is refused in one line.
+"""
 
 import functools
-import os
+import re
+import threading
 from pathlib import Path
 
 import numpy as np
 
 from .errors import WeightsError
 from .fill import extend_into
-
-# The network is small: OpenMP threads that spin while they wait cost far more than they save once Blender or
-# anything else keeps the cores busy (measured on 2 busy cores: 1,061 ms → 60 ms median per inference).
-# It only takes effect if it is set before torch is first imported, which in the add-on happens lazily below.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+from .onnx_file import FLOAT, MalformedModel, read_model
 
 NETWORK_SIZE_PORTRAIT = (256, 192)  # H, W as ARPortraitDepth; landscapes use the transpose
-WEIGHTS_NAME = "portrait_depth.pt"
-WEIGHTS_FORMAT = "portrait3d-depth-v1"
+NETWORK_SIZES = (NETWORK_SIZE_PORTRAIT, NETWORK_SIZE_PORTRAIT[::-1])  # one ONNX model each
+INPUT_CHANNELS = 4  # R, G, B in [0, 1] and the person mask, the network's only input
+INPUT_NAME, OUTPUT_NAME = "rgb_mask", "disparity"
+MODEL_FORMAT = "portrait3d-depth-onnx-v1"
+MODEL_METADATA = ("format", "input_channels", "input_size", "widths", "source_sha256")
+MAX_MODEL_BYTES = 64 * 1024 * 1024  # the network is under 2 MB; anything this big is not it
+_FIX = "reinstall the extension, or export it again with models/export_onnx.py"
 
 
 def network_size_for(height, width):
@@ -47,72 +56,139 @@ def letterbox(array, out_size):
     return padded, (top, left, content_h, content_w)
 
 
-def default_weights_path():
-    """Weights ship beside the package in the extension zip, and in `models/` in a source checkout."""
+def model_file_name(size):
+    """File name of the export for one network input size, e.g. portrait_depth_256x192.onnx."""
+    return f"portrait_depth_{size[0]}x{size[1]}.onnx"
+
+
+def default_model_dir():
+    """The models ship beside the package in the extension zip, and in `models/` in a source checkout."""
     package_dir = Path(__file__).resolve().parents[1]
-    candidates = (package_dir / "weights" / WEIGHTS_NAME, package_dir.parent / "models" / WEIGHTS_NAME)
-    return next((path for path in candidates if path.is_file()), candidates[0])
+    candidates = (package_dir / "weights", package_dir.parent / "models")
+    name = model_file_name(NETWORK_SIZE_PORTRAIT)
+    return next((folder for folder in candidates if (folder / name).is_file()), candidates[0])
 
 
-def pick_torch_device(preference="AUTO"):
-    """'AUTO' takes CUDA, then Apple's MPS, then the CPU; 'CPU' forces the CPU."""
-    import torch
+def _opencv_error_line(error):
+    """OpenCV's message without its source paths and function names, on one line."""
+    messages = re.findall(r"error: \(-?\d+:[^)]*\) (.*?)(?: in function '[^']*')?$", str(error), re.MULTILINE)
+    return messages[-1].strip() if messages else str(error).strip().splitlines()[0]
 
-    if preference != "CPU":
-        if torch.cuda.is_available():
-            return "cuda"
-        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-            return "mps"
-    return "cpu"
+
+def _check_declarations(path, info, size):
+    """Metadata, input, output and weights of a parsed model, against what `predict_disparity` feeds it."""
+    if not info.has_graph:
+        raise WeightsError(f"{path} is not an ONNX model (it holds no graph); {_FIX}")
+    missing = [key for key in MODEL_METADATA if key not in info.metadata]
+    if info.metadata.get("format", MODEL_FORMAT) != MODEL_FORMAT:
+        raise WeightsError(
+            f"{path} is not a {MODEL_FORMAT} model (its format is '{info.metadata['format']}'); {_FIX}"
+        )
+    if missing:
+        raise WeightsError(f"{path} lacks '{missing[0]}' in its metadata: not a {MODEL_FORMAT} model; {_FIX}")
+    expected = {"input_channels": str(INPUT_CHANNELS), "input_size": f"{size[0]}x{size[1]}"}
+    for key, value in expected.items():
+        if info.metadata[key] != value:
+            raise WeightsError(f"{path} has {key} '{info.metadata[key]}' in its metadata, expected '{value}'; {_FIX}")
+    if not re.fullmatch(r"\d+(,\d+)*", info.metadata["widths"]):
+        raise WeightsError(f"{path} has widths '{info.metadata['widths']}' in its metadata, not channel counts; {_FIX}")
+    for kind, values, name, channels in (("input", info.inputs, INPUT_NAME, INPUT_CHANNELS),
+                                         ("output", info.outputs, OUTPUT_NAME, 1)):
+        wanted = (1, channels) + tuple(size)
+        found = [(value.name, value.elem_type, value.dims) for value in values]
+        if found != [(name, FLOAT, wanted)]:
+            described = ", ".join(f"'{n}' {list(d)}" + ("" if t == FLOAT else f" of type {t}") for n, t, d in found)
+            raise WeightsError(
+                f"{path} has {kind} {described or 'none'}, expected '{name}' float32 {list(wanted)}; {_FIX}"
+            )
+    for tensor in info.tensors:
+        if tensor.external:
+            raise WeightsError(f"{path} keeps tensor '{tensor.name}' in another file; {_FIX}")
+        mismatch = tensor.byte_size_mismatch()
+        if mismatch:
+            raise WeightsError(f"{path} is damaged: tensor '{tensor.name}' has {mismatch}; {_FIX}")
+        values = tensor.float_values()
+        if values is not None and not np.isfinite(values).all():
+            count = int(np.count_nonzero(~np.isfinite(values)))
+            raise WeightsError(f"{path} has {count} non-finite values (NaN or Inf) in '{tensor.name}'; {_FIX}")
+
+
+def probe_input(size):
+    """A fixed person-like input: a lit gradient with a centred ellipse as the mask."""
+    rows, columns = np.mgrid[0:size[0], 0:size[1]].astype(np.float32)
+    rows, columns = rows / size[0], columns / size[1]
+    mask = (((rows - 0.55) / 0.4) ** 2 + ((columns - 0.5) / 0.3) ** 2 < 1).astype(np.float32)
+    rgb = np.stack([0.3 + 0.5 * columns, 0.4 + 0.3 * rows, 0.5 - 0.2 * mask * rows], axis=0)
+    return np.concatenate([rgb, mask[None]], axis=0)[None]
+
+
+class OpenCVNetwork:
+    """One checked ONNX model in OpenCV's DNN module: float32 1×4×H×W in, 1×1×H×W out; one call at a time."""
+
+    def __init__(self, net, size):
+        self.size = tuple(size)
+        self._net = net
+        self._lock = threading.Lock()  # a cv2.dnn.Net holds its input and buffers: calls must not interleave
+
+    def __call__(self, batch):
+        with self._lock:
+            self._net.setInput(np.ascontiguousarray(batch, dtype=np.float32), INPUT_NAME)
+            return self._net.forward(OUTPUT_NAME)
 
 
 @functools.lru_cache(maxsize=4)
-def load_network(weights_path, device):
-    """Build the U-Net from a weights-only checkpoint. Pickled code is refused by `weights_only=True`."""
-    import pickle
+def load_model(path, size):
+    """The ONNX export at `path` for network input `size` (H, W), checked, as an `OpenCVNetwork`.
 
-    import torch
+    Loading is safe: ONNX is data, and nothing in the file is executed. Every refusal is a one-line
+    `WeightsError` naming the file and what is wrong with it.
+    """
+    import cv2
 
-    from .unet import PortraitDepthUNet
-
-    weights_path = Path(weights_path)
-    fix = "reinstall the extension, or retrain with models/train.py"
-    if not weights_path.is_file():
-        raise WeightsError(f"Depth weights not found at {weights_path}; {fix}")
+    path = Path(path)
+    if not path.is_file():
+        raise WeightsError(f"Depth model not found at {path}; {_FIX}")
+    byte_count = path.stat().st_size
+    if byte_count > MAX_MODEL_BYTES:
+        raise WeightsError(f"{path} is {byte_count / 1e6:,.0f} MB, far more than the depth model; {_FIX}")
+    data = path.read_bytes()
     try:
-        checkpoint = torch.load(weights_path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as error:
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise WeightsError(
-            f"Refused to load {weights_path}: it holds more than plain tensors ({first_line}); {fix}"
-        ) from None
-    except (RuntimeError, EOFError, OSError, ValueError) as error:
-        raise WeightsError(f"Depth weights at {weights_path} are damaged ({error}); {fix}") from None
-    if not isinstance(checkpoint, dict) or checkpoint.get("format") != WEIGHTS_FORMAT:
-        raise WeightsError(f"{weights_path} is not a {WEIGHTS_FORMAT} checkpoint; {fix}")
-    network = PortraitDepthUNet(
-        widths=tuple(checkpoint["widths"]), input_channels=int(checkpoint["input_channels"])
-    )
+        info = read_model(data)
+        _check_declarations(path, info, size)
+    except MalformedModel as error:
+        raise WeightsError(f"{path} is not an ONNX model or is truncated ({error}); {_FIX}") from None
+    previous_level = cv2.setLogLevel(0)  # OpenCV logs each failing layer over several lines of its own
     try:
-        network.load_state_dict(checkpoint["state_dict"])
-    except RuntimeError as error:
-        raise WeightsError(f"Depth weights at {weights_path} do not fit the network ({error}); {fix}") from None
-    return network.eval().to(device)
+        net = cv2.dnn.readNetFromONNX(np.frombuffer(data, dtype=np.uint8))
+        network = OpenCVNetwork(net, size)
+        probe = network(probe_input(size))
+    except cv2.error as error:
+        raise WeightsError(f"OpenCV cannot run {path} ({_opencv_error_line(error)}); {_FIX}") from None
+    finally:
+        cv2.setLogLevel(previous_level)
+    if probe.shape != (1, 1) + tuple(size) or not np.isfinite(probe).all():
+        raise WeightsError(f"{path} gives non-finite depth on a test input; {_FIX}")
+    if np.ptp(probe) <= 1e-6 * max(1.0, float(np.abs(probe).max())):
+        raise WeightsError(f"{path} gives the same depth everywhere on a test input; {_FIX}")
+    return network
 
 
-def predict_disparity(rgb, mask, weights_path=None, device="cpu"):
+def shipped_network(batch):
+    """The shipped ONNX model for the batch's orientation, loaded and checked on first use."""
+    size = tuple(batch.shape[2:])
+    return load_model(default_model_dir() / model_file_name(size), size)(batch)
+
+
+def predict_disparity(rgb, mask, network=shipped_network):
     """Raw network output (relative inverse depth, larger = nearer) at the network's resolution, un-letterboxed.
 
-    `rgb` uint8 H×W×3, `mask` float32 H×W. Returns float32 h×w with the photo's aspect.
+    `rgb` uint8 H×W×3, `mask` float32 H×W. `network` maps a float32 1×4×h×w array to 1×1×h×w (the shipped
+    model; the tests and `models/evaluate.py` pass the torch reference). Returns float32 h×w with the photo's
+    aspect.
     """
-    import torch
-
-    network = load_network(Path(weights_path or default_weights_path()), device)
     stacked = np.concatenate([rgb.astype(np.float32) * (1.0 / 255.0), mask[..., None]], axis=2)
     padded, (top, left, height, width) = letterbox(stacked, network_size_for(*rgb.shape[:2]))
-    batch = torch.from_numpy(np.ascontiguousarray(padded.transpose(2, 0, 1)[None])).to(device)
-    with torch.inference_mode():
-        disparity = network(batch)[-1][0, 0].float().cpu().numpy()
+    disparity = network(padded.transpose(2, 0, 1)[None])[0, 0].astype(np.float32, copy=False)
     return disparity[top:top + height, left:left + width]
 
 
@@ -150,11 +226,11 @@ def normalise_nearness(disparity, low_percentile=0.5, high_percentile=99.9):
     return np.clip((disparity - low) / (high - low), 0.0, 1.0).astype(np.float32)
 
 
-def estimate_nearness(rgb, mask, weights_path=None, device="cpu"):
+def estimate_nearness(rgb, mask, network=shipped_network):
     """Nearness (float32 in [0, 1], 1 = nearest) at the resolution of `rgb`, with edges that follow `mask`."""
     import cv2
 
-    disparity = predict_disparity(rgb, mask, weights_path, device)
+    disparity = predict_disparity(rgb, mask, network)
     height, width = rgb.shape[:2]
     disparity = cv2.resize(disparity, (width, height), interpolation=cv2.INTER_CUBIC)
     return normalise_nearness(sharpen_depth_edges(disparity, mask))

@@ -12,14 +12,14 @@ from . import pipeline
 class AnalysisJob:
     """`pipeline.analyse_photo` on a daemon thread, with progress, cancellation and the result or error."""
 
-    def __init__(self, photo_path, compute_device="AUTO"):
+    def __init__(self, photo_path):
         self.progress = 0.0
         self.stage = "Starting"
         self.result = None
         self.error = None
         self._cancel = threading.Event()
         self._thread = threading.Thread(
-            target=self._run, args=(photo_path, compute_device), name="portrait3d-analysis", daemon=True
+            target=self._run, args=(photo_path,), name="portrait3d-analysis", daemon=True
         )
 
     def start(self):
@@ -41,10 +41,8 @@ class AnalysisJob:
     def _report(self, share, text):
         self.progress, self.stage = share, text
 
-    def _run(self, photo_path, compute_device):
+    def _run(self, photo_path):
         try:
-            self.result = pipeline.analyse_photo(
-                photo_path, compute_device, progress=self._report, cancel=self._cancel.is_set
-            )
+            self.result = pipeline.analyse_photo(photo_path, progress=self._report, cancel=self._cancel.is_set)
         except BaseException as error:  # handed to the main thread, which reports it
             self.error = error

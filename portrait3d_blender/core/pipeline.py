@@ -31,7 +31,7 @@ class Settings:
     lit: bool = False  # principled shading lit by the scene instead of the photo's own light
     layered: bool = True  # subject and background layers, torn at depth edges; False: one rubber sheet
     tear_threshold: float = layers.DEFAULT_TEAR_THRESHOLD  # relative depth step that tears the mesh
-    compute_device: str = "AUTO"  # "AUTO" (GPU when present) or "CPU"
+    compute_device: str = "AUTO"  # where Cycles renders: "AUTO" (a GPU when Cycles finds one) or "CPU"
     render_size: int = 1024  # long side of rendered frames, pixels
     render_samples: int = 32
     max_texture_size: int = 8192  # long side of a texture Blender is given as pixels
@@ -86,7 +86,7 @@ class ScenePlan:
     camera_loops: bool = True  # the frame after the last is the first again
 
 
-def analyse_photo(path, compute_device="AUTO", weights_path=None, progress=None, cancel=None):
+def analyse_photo(path, progress=None, cancel=None):
     """Load, segment and estimate depth. `progress(share, text)` reports; `cancel()` → True stops early."""
     from . import depth
 
@@ -108,8 +108,7 @@ def analyse_photo(path, compute_device="AUTO", weights_path=None, progress=None,
     if not person_found:
         mask = np.zeros_like(mask)  # the segmenter's guess on a person-less photo would only mislead depth
     step(0.4, "Estimating depth")
-    device = depth.pick_torch_device(compute_device)
-    nearness = depth.estimate_nearness(rgb, mask, weights_path, device)
+    nearness = depth.estimate_nearness(rgb, mask)
     step(1.0, "Depth ready")
     return Analysis(photo=photo, mask=mask, nearness=nearness, face=face, person_found=person_found)
 

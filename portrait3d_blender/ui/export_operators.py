@@ -8,7 +8,6 @@ from ..blender import export
 from ..blender.photo3d import Photo3D
 from ..core import output_files
 from ..core.errors import USER_ERRORS, user_message
-from . import preferences
 from .context import OVERWRITE_HINT
 
 
@@ -67,7 +66,7 @@ class PORTRAIT3D_OT_export_depth_map(_ExportToFile, bpy.types.Operator):
         mask_path = output_files.mask_path_beside(depth_path)
         try:
             output_files.check_maps(depth_path, mask_path, photo.source, context.scene.portrait3d.overwrite)
-            analysis = photo.analysis(preferences.compute_device(context))
+            analysis = photo.analysis()
             output_files.write_maps(analysis, depth_path, mask_path, bits=8)
         except USER_ERRORS as error:
             self.report({"ERROR"}, user_message(error, OVERWRITE_HINT))

@@ -14,7 +14,6 @@ from ..core.errors import USER_ERRORS, user_message
 from ..core.image import PHOTO_SUFFIXES
 from ..core.jobs import AnalysisJob
 from ..core.pipeline import Cancelled
-from . import preferences
 from .context import OVERWRITE_HINT, image_editor_areas, image_editor_photo, scene_settings
 
 PHOTO_FILTER = ";".join(f"*{suffix}" for suffix in PHOTO_SUFFIXES)
@@ -65,7 +64,7 @@ class PORTRAIT3D_OT_create_3d_photo(bpy.types.Operator):
         return self._report_created(*result)
 
     def _start_worker(self, context):
-        self._job = AnalysisJob(self._photo_path, self._settings.compute_device).start()
+        self._job = AnalysisJob(self._photo_path).start()
         window_manager = context.window_manager
         self._timer = window_manager.event_timer_add(0.1, window=context.window)
         window_manager.modal_handler_add(self)
@@ -171,7 +170,7 @@ class PORTRAIT3D_OT_show_depth_map(bpy.types.Operator):
     def execute(self, context):
         photo = Photo3D.active(context)
         try:
-            analysis = photo.analysis(preferences.compute_device(context))
+            analysis = photo.analysis()
         except USER_ERRORS as error:
             self.report({"ERROR"}, user_message(error, OVERWRITE_HINT))
             return {"CANCELLED"}

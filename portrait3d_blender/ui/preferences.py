@@ -1,4 +1,4 @@
-"""Add-on preferences: where the depth network runs."""
+"""Add-on preferences: where Cycles renders (the depth network always runs on the CPU, through OpenCV)."""
 
 import bpy
 
@@ -9,10 +9,10 @@ class PORTRAIT3D_AP_preferences(bpy.types.AddonPreferences):
     bl_idname = ADDON_PACKAGE
 
     compute_device: bpy.props.EnumProperty(
-        name="Compute Device",
-        description="Where the depth network runs",
+        name="Render Device",
+        description="Where Cycles renders the 3D photo",
         items=(
-            ("AUTO", "Automatic", "A CUDA or Apple GPU when PyTorch finds one, otherwise the CPU"),
+            ("AUTO", "Automatic", "The first GPU Cycles finds (OptiX, CUDA, HIP, Metal, oneAPI), otherwise the CPU"),
             ("CPU", "CPU", "Always the CPU"),
         ),
         default="AUTO",
@@ -20,6 +20,8 @@ class PORTRAIT3D_AP_preferences(bpy.types.AddonPreferences):
 
     def draw(self, context):
         self.layout.prop(self, "compute_device")
+        # The network is small enough that a GPU would save nothing a user could notice (README: performance).
+        self.layout.label(text="The depth network runs on the CPU (OpenCV DNN)", icon="INFO")
 
 
 def compute_device(context):

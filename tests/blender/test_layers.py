@@ -23,7 +23,7 @@ def group_photo(tmp_path_factory):
 @pytest.mark.parametrize("photo", [ASTRONAUT, GRACE_HOPPER, "group"], ids=lambda path: getattr(path, "stem", path))
 def test_layers_tear_the_rubber_sheet(photo, group_photo):
     photo = group_photo if photo == "group" else photo
-    analysis = pipeline.analyse_photo(photo, "CPU")
+    analysis = pipeline.analyse_photo(photo)
     single = pipeline.plan_scene(analysis, pipeline.Settings(layered=False))
     layered = pipeline.plan_scene(analysis, pipeline.Settings(layered=True))
     assert [layer.name for layer in layered.layers] == ["Subject", "Background"]
@@ -75,7 +75,7 @@ def test_inpainted_hole_continues_its_rim():
 @pytest.mark.parametrize("photo", [ASTRONAUT, GRACE_HOPPER, "group"], ids=lambda path: getattr(path, "stem", path))
 def test_orbit_never_shows_the_world_through_a_layered_photo(empty_scene, photo, group_photo):
     photo = group_photo if photo == "group" else photo
-    analysis = pipeline.analyse_photo(photo, "CPU")
+    analysis = pipeline.analyse_photo(photo)
     settings = pipeline.Settings(render_size=160, render_samples=2, frames=8)
     blender_scene.build_3d_photo(empty_scene, analysis, pipeline.plan_scene(analysis, settings), settings)
     empty_scene.world = magenta_world()

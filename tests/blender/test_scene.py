@@ -108,7 +108,7 @@ def test_exif_rotated_photo_is_textured_upright(empty_scene, tmp_path):
     exif[0x0112] = 6  # ...with "rotate 90° clockwise to display"
     path = tmp_path / "rotated.jpg"
     stored.save(path, exif=exif, quality=95)
-    analysis = pipeline.analyse_photo(path, compute_device="CPU")
+    analysis = pipeline.analyse_photo(path)
     collection, (photo,), _, _ = _build(empty_scene, analysis, mesh_resolution=30, layered=False)
     assert tuple(_photo_texture(photo).size) == (60, 40)  # the stored, un-rotated file
     _assert_top_is_red(photo)

@@ -1,9 +1,15 @@
+import pickle
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
 
-from portrait3d_blender.core import depth
-from portrait3d_blender.core.unet import PortraitDepthUNet
+from models.unet import WEIGHTS_FORMAT, PortraitDepthUNet, load_checkpoint, numpy_network
+from portrait3d_blender.core import depth, image, segment
+from tests.conftest import ASTRONAUT, GRACE_HOPPER, make_group_photo
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_letterbox_keeps_aspect_and_centres_content():
@@ -26,12 +32,12 @@ def test_network_output_scales():
     assert [tuple(o.shape[-2:]) for o in outputs] == [(16, 12), (32, 24), (64, 48), (128, 96), (256, 192)]
 
 
-def test_shipped_weights_load_safely_and_are_small():
-    path = depth.default_weights_path()
-    assert path.is_file(), f"shipped weights missing: {path}"
-    assert path.stat().st_size < 10 * 1024 * 1024
-    network = depth.load_network(path, "cpu")
-    assert isinstance(network, PortraitDepthUNet) and not network.training
+def test_shipped_models_load_and_are_small():
+    for size in depth.NETWORK_SIZES:
+        path = depth.default_model_dir() / depth.model_file_name(size)
+        assert path.is_file(), f"shipped depth model missing: {path}"
+        assert path.stat().st_size < 4 * 1024 * 1024
+        assert depth.load_model(path, size).size == size
 
 
 class _Payload:
@@ -42,27 +48,39 @@ class _Payload:
         return (open, (str(self.marker), "w"))  # creates a file if ever unpickled
 
 
-def test_checkpoint_with_pickled_code_is_refused(tmp_path):
+def test_training_checkpoint_with_pickled_code_is_refused(tmp_path):
+    """export_onnx.py and evaluate.py read .pt checkpoints: those load without running pickled code."""
     marker = tmp_path / "pwned"
     evil = tmp_path / "evil.pt"
-    torch.save({"format": depth.WEIGHTS_FORMAT, "payload": _Payload(marker)}, evil)
-    with pytest.raises(depth.WeightsError, match="Refused to load"):
-        depth.load_network(evil, "cpu")
+    torch.save({"format": WEIGHTS_FORMAT, "payload": _Payload(marker)}, evil)
+    with pytest.raises(pickle.UnpicklingError):
+        load_checkpoint(evil)
     assert not marker.exists()
 
 
-def test_missing_and_corrupt_weights_name_the_path_and_the_fix(tmp_path):
-    with pytest.raises(depth.WeightsError, match="not found.*reinstall"):
-        depth.load_network(tmp_path / "nothing.pt", "cpu")
-    corrupt = tmp_path / "corrupt.pt"
-    corrupt.write_bytes(b"\x00garbage" * 100)
-    with pytest.raises(depth.WeightsError, match=str(corrupt)):
-        depth.load_network(corrupt, "cpu")
-    wrong = tmp_path / "wrong.pt"
-    torch.save({"format": depth.WEIGHTS_FORMAT, "widths": [8, 8], "input_channels": 4,
-                "state_dict": PortraitDepthUNet().state_dict()}, wrong)
-    with pytest.raises(depth.WeightsError, match="do not fit"):
-        depth.load_network(wrong, "cpu")
+@pytest.fixture(scope="module")
+def torch_reference():
+    return numpy_network(load_checkpoint(REPO / "models" / "portrait_depth.pt"))
+
+
+def _photos(folder):
+    """Real photos in both orientations: two portraits (one square) and a landscape group photo."""
+    return {"astronaut": ASTRONAUT, "grace_hopper": GRACE_HOPPER, "group": make_group_photo(folder)}
+
+
+def test_onnx_export_matches_torch_on_real_photos(tmp_path, torch_reference):
+    sizes = set()
+    for name, path in _photos(tmp_path).items():
+        rgb = image.load_photo(path).working_rgb
+        mask = segment.person_mask(rgb)
+        sizes.add(depth.network_size_for(*rgb.shape[:2]))
+        expected, got = depth.predict_disparity(rgb, mask, torch_reference), depth.predict_disparity(rgb, mask)
+        assert got.shape == expected.shape
+        assert np.abs(got - expected).max() <= 1e-4 * np.ptp(expected), name
+        expected, got = depth.estimate_nearness(rgb, mask, torch_reference), depth.estimate_nearness(rgb, mask)
+        assert got.shape == rgb.shape[:2] and np.ptp(got) == 1.0
+        assert np.abs(got - expected).max() <= 1e-4, name  # nearness spans [0, 1]: the bound is relative
+    assert sizes == set(depth.NETWORK_SIZES)
 
 
 def test_depth_edges_follow_the_mask():

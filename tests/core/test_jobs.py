@@ -15,7 +15,7 @@ def test_job_analyses_off_the_calling_thread():
 
     pipeline.segment.person_mask = recording_mask
     try:
-        job = jobs.AnalysisJob(GRACE_HOPPER, "CPU").start()
+        job = jobs.AnalysisJob(GRACE_HOPPER).start()
         assert job.wait(timeout=120)
     finally:
         pipeline.segment.person_mask = original
@@ -25,7 +25,7 @@ def test_job_analyses_off_the_calling_thread():
 
 
 def test_cancelled_job_stops_with_cancelled():
-    job = jobs.AnalysisJob(GRACE_HOPPER, "CPU")
+    job = jobs.AnalysisJob(GRACE_HOPPER)
     job.cancel()
     job.start()
     assert job.wait(timeout=60)

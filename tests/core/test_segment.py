@@ -42,7 +42,7 @@ def test_people_are_detected_as_bodies():
 def test_analysis_of_a_photo_without_a_person_says_so():
     from portrait3d_blender.core import pipeline
 
-    analysis = pipeline.analyse_photo(COFFEE, compute_device="CPU")
+    analysis = pipeline.analyse_photo(COFFEE)
     assert not analysis.person_found and analysis.face is None
     assert analysis.mask.max() == 0.0
     assert "No person" in analysis.notice

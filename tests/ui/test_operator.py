@@ -166,7 +166,7 @@ def test_worker_thread_path_builds_the_scene_when_the_job_is_done(empty_scene):
     from portrait3d_blender.core import pipeline
     from portrait3d_blender.core.jobs import AnalysisJob
 
-    job = AnalysisJob(ASTRONAUT, "CPU").start()
+    job = AnalysisJob(ASTRONAUT).start()
     Operator, operator, context = _modal_stand_in(empty_scene, job, pipeline.Settings(mesh_resolution=16))
     assert _run_modal(Operator, operator, context) == {"FINISHED"}
     assert "3D Photo astronaut" in bpy.data.collections
@@ -180,7 +180,7 @@ def test_escape_cancels_the_worker_and_changes_nothing(empty_scene):
 
     _user_scene()
     before = _snapshot()
-    job = AnalysisJob(ASTRONAUT, "CPU")
+    job = AnalysisJob(ASTRONAUT)
     Operator, operator, context = _modal_stand_in(empty_scene, job, pipeline.Settings(mesh_resolution=16))
     assert Operator.modal(operator, context, SimpleNamespace(type="ESC", value="PRESS")) == {"RUNNING_MODAL"}
     job.start()  # cancelled before its first stage: it stops there

@@ -1,4 +1,7 @@
-"""The portrait depth U-Net (ARPortraitDepth style), shared by inference and training.
+"""The portrait depth U-Net (ARPortraitDepth style): training's network and the reference for the shipped ONNX.
+
+The add-on does not import this (it runs `models/export_onnx.py`'s ONNX export through OpenCV); training,
+evaluation, the export and the tests do.
 
 Input: RGB (sRGB in [0, 1], ImageNet-normalised inside the network) plus the person mask, at 256×192 (H×W)
 for portraits or 192×256 for landscapes; any size divisible by 32 works because the network is fully
@@ -6,10 +9,14 @@ convolutional. Output: one relative inverse-depth map per decoder scale, coarses
 the input resolution. Inference uses only the last; training supervises all of them (deep supervision).
 """
 
+from pathlib import Path
+
+import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
 
+WEIGHTS_FORMAT = "portrait3d-depth-v1"  # the .pt checkpoint: {"format", "widths", "input_channels", "state_dict"}
 INPUT_CHANNELS = 4  # R, G, B, person mask
 ENCODER_WIDTHS = (16, 24, 40, 64, 96)  # channels per level; each level halves the resolution
 DOWNSAMPLE_FACTOR = 2 ** len(ENCODER_WIDTHS)
@@ -85,3 +92,35 @@ class PortraitDepthUNet(nn.Module):
             x, depth = level(x, skips.pop())
             predictions.append(depth)
         return predictions
+
+
+def load_checkpoint(path):
+    """The network of a weights-only checkpoint, in eval mode. Pickled code is refused by `weights_only=True`."""
+    checkpoint = torch.load(Path(path), map_location="cpu", weights_only=True)
+    if not isinstance(checkpoint, dict) or checkpoint.get("format") != WEIGHTS_FORMAT:
+        raise ValueError(f"{path} is not a {WEIGHTS_FORMAT} checkpoint")
+    network = PortraitDepthUNet(widths=tuple(checkpoint["widths"]), input_channels=int(checkpoint["input_channels"]))
+    network.load_state_dict(checkpoint["state_dict"])
+    return network.eval()
+
+
+class FinestOutput(nn.Module):
+    """The network as the product runs it: one input, the finest prediction only (what the ONNX export holds)."""
+
+    def __init__(self, network):
+        super().__init__()
+        self.network = network
+
+    def forward(self, rgb_and_mask):
+        return self.network(rgb_and_mask)[-1]
+
+
+def numpy_network(network):
+    """`network` as `core.depth` calls a network: float32 N×4×H×W array in, N×1×H×W array out."""
+    network = network.eval()
+
+    def run(batch):
+        with torch.inference_mode():
+            return network(torch.from_numpy(np.ascontiguousarray(batch)))[-1].numpy()
+
+    return run
