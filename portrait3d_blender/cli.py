@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from .core import camera_path, output_files, pipeline
+from .core.depth_source import DepthSource
 from .core.errors import USER_ERRORS, Portrait3DError, user_message
 from .core.image import PHOTO_SUFFIXES
 
@@ -79,6 +80,14 @@ def _add_make_options(make):
                       help="also render the first frame as a still PNG ('refocus' with --dof)")
     make.add_argument("--stereo", choices=("sbs", "anaglyph"),
                       help="render left and right views side by side (twice as wide) or as a red/cyan anaglyph")
+    make.add_argument(
+        "--depth-map", metavar="PATH|auto",
+        help="use this depth map instead of the network's: 16-bit or 8-bit PNG, JPEG, float TIFF or EXR, "
+        "white = near, stretched to the photo (same aspect within 1%%); 'auto': PHOTO_depth.jpg beside the "
+        "photo (Facebook's convention), else the depth a phone embedded in it (Google Camera GDepth or Dynamic Depth)",
+    )
+    make.add_argument("--depth-map-far-is-white", action="store_true",
+                      help="the depth map is white far away (a float map then holds distances)")
     make.add_argument("--frames", type=int, default=pipeline.Settings.frames)
     make.add_argument("--fps", type=int, default=pipeline.Settings.fps)
     make.add_argument("--width", type=int, help="video width in pixels (default: 1024 on the long side)")
@@ -163,6 +172,12 @@ def _make_settings(arguments, analysis):
     return settings
 
 
+def _depth_source(arguments):
+    if arguments.depth_map_far_is_white and arguments.depth_map is None:
+        raise CommandError("--depth-map-far-is-white goes with --depth-map PATH|auto")
+    return DepthSource.from_option(arguments.depth_map, arguments.depth_map_far_is_white)
+
+
 def run_make(arguments):
     fmt = output_files.format_of(arguments.output)
     output = Path(arguments.output)
@@ -184,12 +199,13 @@ def run_make(arguments):
         output_files.check_mesh_export(path, arguments.photo, arguments.overwrite)
     if arguments.frames < 2:
         raise CommandError("--frames must be at least 2")
+    depth_source = _depth_source(arguments)
     import bpy
 
     from .blender import export, focus, outputs
     from .blender import scene as blender_scene
 
-    analysis = pipeline.analyse_photo(arguments.photo)
+    analysis = pipeline.analyse_photo(arguments.photo, depth_source=depth_source)
     settings = _make_settings(arguments, analysis)
     focus_point = (0.0, 0.0, 0.0)  # the face
     if arguments.focus_at is not None:
@@ -259,6 +275,8 @@ def run_batch(arguments, on_photo_done=None):
                                              ("--still", getattr(arguments, "still", None))) if value]
     if single_files:
         raise CommandError(f"{', '.join(single_files)} name one file; batch writes one result per photo")
+    if arguments.depth_map is not None and arguments.depth_map.lower() != "auto":
+        raise CommandError("batch takes --depth-map auto (each photo's own depth); one depth map fits one photo")
     photos = batch_photos(arguments.folder)
     arguments.output.mkdir(parents=True, exist_ok=True)
     suffix = output_files.SUFFIX_OF_FORMAT[arguments.format.upper()]

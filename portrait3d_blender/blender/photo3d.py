@@ -13,9 +13,10 @@ from pathlib import Path
 import bpy
 
 from ..core import pipeline
+from ..core.depth_source import DepthSource
 from ..core.errors import NotA3DPhotoError
 
-PHOTO_TAG = "portrait3d"  # ID property group on the 3D photo's collection: the one marker (id, source)
+PHOTO_TAG = "portrait3d"  # ID property group on the 3D photo's collection: the one marker (id, source, depth)
 LAYER_TAG = "portrait3d_layer"  # ID property group on each layer object: its layer and what its materials suit
 PHOTO_IMAGE_TAG = "portrait3d_photo"  # ID property on the photo's own image: what texture it is (see scene.py)
 
@@ -37,9 +38,9 @@ def forget_analyses():
     _ANALYSES.clear()
 
 
-def mark_collection(collection, photo_id, source):
-    """Make `collection` a 3D photo: the one marker every lookup checks."""
-    collection[PHOTO_TAG] = {"id": photo_id, "source": str(source)}
+def mark_collection(collection, photo_id, source, depth_source=DepthSource()):
+    """Make `collection` a 3D photo: the one marker every lookup checks; it keeps where the depth came from."""
+    collection[PHOTO_TAG] = {"id": photo_id, "source": str(source), "depth_source": depth_source.as_tag()}
 
 
 class Photo3D:
@@ -118,6 +119,12 @@ class Photo3D:
         """A file beside the photo, named after it with `suffix` (e.g. "_3d.mp4")."""
         return self.source.with_name(f"{self.source.stem}{suffix}")
 
+    @property
+    def depth_source(self):
+        """Where its depth came from (`core.depth_source.DepthSource`): the network unless the user gave one."""
+        tag = self.collection[PHOTO_TAG].get("depth_source")
+        return DepthSource(**tag.to_dict()) if tag is not None else DepthSource()
+
     def cached_analysis(self):
         """This session's analysis of the photo, or None."""
         return _ANALYSES.get(self.id)
@@ -126,6 +133,6 @@ class Photo3D:
         """The networks' results: this session's, else the photo analysed again (seconds; on this thread)."""
         analysis = self.cached_analysis()
         if analysis is None:
-            analysis = pipeline.analyse_photo(self.source)
+            analysis = pipeline.analyse_photo(self.source, depth_source=self.depth_source)
         remember_analysis(self.id, analysis)
         return analysis

@@ -133,7 +133,7 @@ def build_3d_photo(scene, analysis, plan, settings):
         created.append(camera_object.animation_data.action)
         collection.objects.link(camera_object)
         photo_id = uuid.uuid4().hex
-        photo3d.mark_collection(collection, photo_id, analysis.photo.path)
+        photo3d.mark_collection(collection, photo_id, analysis.photo.path, analysis.depth_source)
         scene.collection.children.link(collection)
         scene.camera = camera_object
         device = blender_render.configure_render(scene, plan.intrinsics, settings)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import camera_path, geometry, image, layers, segment
+from .depth_source import DepthSource
 
 
 class Cancelled(Exception):
@@ -46,6 +47,7 @@ class Analysis:
     nearness: np.ndarray  # float32 H×W in [0, 1], 1 = nearest
     face: segment.FaceBox | None  # in working-resolution pixels
     person_found: bool
+    depth_source: DepthSource = DepthSource()  # where `nearness` came from: the network unless the user gave it
     # Layer maps and the latest mesh grid worked out from this analysis, so a slider's change starts there.
     _layer_cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -86,9 +88,15 @@ class ScenePlan:
     camera_loops: bool = True  # the frame after the last is the first again
 
 
-def analyse_photo(path, progress=None, cancel=None):
-    """Load, segment and estimate depth. `progress(share, text)` reports; `cancel()` → True stops early."""
-    from . import depth
+def analyse_photo(path, progress=None, cancel=None, depth_source=None):
+    """Load, segment and estimate depth. `progress(share, text)` reports; `cancel()` → True stops early.
+
+    A `depth_source` other than the network's (a file, or the photo's own depth) is read right after the photo,
+    so a depth map that does not fit fails before any network runs; the network then does not run at all.
+    """
+    from . import depth, depth_source as depth_sources
+
+    depth_source = depth_source or DepthSource()
 
     def step(share, text):
         if cancel is not None and cancel():
@@ -98,6 +106,7 @@ def analyse_photo(path, progress=None, cancel=None):
 
     step(0.0, "Loading photo")
     photo = image.load_photo(path)
+    given_nearness = None if depth_source.uses_network else depth_sources.load_nearness(depth_source, photo)
     step(0.2, "Finding the person")
     rgb = photo.working_rgb
     mask = segment.person_mask(rgb)
@@ -107,10 +116,14 @@ def analyse_photo(path, progress=None, cancel=None):
     person_found = segment.has_person(mask) and (face is not None or segment.body_detected(rgb))
     if not person_found:
         mask = np.zeros_like(mask)  # the segmenter's guess on a person-less photo would only mislead depth
-    step(0.4, "Estimating depth")
-    nearness = depth.estimate_nearness(rgb, mask)
+    if given_nearness is None:
+        step(0.4, "Estimating depth")
+        nearness = depth.estimate_nearness(rgb, mask)
+    else:
+        nearness = given_nearness
     step(1.0, "Depth ready")
-    return Analysis(photo=photo, mask=mask, nearness=nearness, face=face, person_found=person_found)
+    return Analysis(photo=photo, mask=mask, nearness=nearness, face=face, person_found=person_found,
+                    depth_source=depth_source)
 
 
 def focus_pixel(analysis):

@@ -1,0 +1,61 @@
+"""`make --depth-map`: the given depth drives the 3D photo and `--depth-maps` writes it back; a bad depth map is
+one line and nothing is written."""
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from portrait3d_blender.core import depth
+from tests.conftest import ASTRONAUT
+from tests.core.test_depth_source import _write, dynamic_depth_photo, given_nearness
+from tests.test_cli import _error_lines, run_cli
+
+QUICK = ("--frames", 2, "--width", 32, "--samples", 1, "--mesh-resolution", 32)
+
+
+@pytest.mark.slow
+def test_depth_maps_writes_the_given_depth_normalised(tmp_path):
+    photo = tmp_path / "astronaut.png"
+    photo.write_bytes(ASTRONAUT.read_bytes())
+    expected = given_nearness(256, 256)
+    _write(tmp_path / "astronaut_depth.jpg", expected, "jpeg")  # Facebook's sibling: found by `auto`
+    result = run_cli("make", photo, "-o", tmp_path / "out.gif", "--depth-map", "auto", "--depth-maps", *QUICK)
+    assert result.returncode == 0, result.stderr
+    written = np.asarray(Image.open(tmp_path / "out_depth.png"), dtype=np.float32) / 255.0
+    import cv2
+
+    normalised = depth.normalise_nearness(cv2.resize(expected, (512, 512), interpolation=cv2.INTER_LINEAR))
+    assert written.shape == (512, 512)
+    assert np.abs(written - normalised).mean() < 0.01
+
+
+@pytest.mark.slow
+def test_embedded_depth_is_used_by_make(tmp_path):
+    rgb = np.asarray(Image.open(ASTRONAUT).convert("RGB"))
+    expected = given_nearness(256, 256)
+    photo = dynamic_depth_photo(tmp_path / "PXL_1.jpg", rgb, 1.0 / (0.25 + expected * 1.75))
+    result = run_cli("make", photo, "-o", tmp_path / "out.gif", "--depth-map", "auto", "--depth-maps", *QUICK)
+    assert result.returncode == 0, result.stderr
+    written = np.asarray(Image.open(tmp_path / "out_depth.png"), dtype=np.float32) / 255.0
+    assert written[300, 150] > 0.95 and written[40, 20] < 0.1  # the near disc and the far corner
+
+
+def _unchanged_after_failure(tmp_path, *arguments):
+    before = sorted(path.name for path in tmp_path.iterdir())
+    result = run_cli("make", tmp_path / "photo.png", "-o", tmp_path / "out.mp4", "--depth-maps",
+                     "--blend", tmp_path / "out.blend", *arguments, *QUICK)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert len(_error_lines(result.stderr)) == 1, result.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == before  # nothing written, not even a temporary
+    return _error_lines(result.stderr)[0]
+
+
+def test_bad_depth_maps_are_one_line_and_write_nothing(tmp_path):
+    (tmp_path / "photo.png").write_bytes(ASTRONAUT.read_bytes())
+    wide = _write(tmp_path / "wide.png", given_nearness(200, 300), "png8")
+    assert "differ by 50.0%" in _unchanged_after_failure(tmp_path, "--depth-map", wide)
+    garbage = tmp_path / "garbage.exr"
+    garbage.write_bytes(b"\x76\x2f\x31\x01 not really an EXR")
+    assert "depth map" in _unchanged_after_failure(tmp_path, "--depth-map", garbage).lower()
+    assert "No depth beside or inside photo.png" in _unchanged_after_failure(tmp_path, "--depth-map", "auto")
+    assert "goes with --depth-map" in _unchanged_after_failure(tmp_path, "--depth-map-far-is-white")
