@@ -228,13 +228,13 @@ def _remake_layer_objects(collection, analysis, plan, settings, photo_image):
         photo_image.use_fake_user = False
 
 
-def make_3d_photo(scene, photo_path, settings, progress=None, analysis=None):
+def make_3d_photo(scene, photo_path, settings, progress=None, analysis=None, depth_source=None):
     """Photo file → 3D photo in `scene`: the one call the operator, the CLI and the tests make.
 
     Returns (the `Photo3D`, the render device line). Pass a previous `analysis` of the same photo to skip the
-    networks.
+    networks; `depth_source` (a `core.depth_source.DepthSource`) gives the depth instead of the network.
     """
     if analysis is None:
-        analysis = pipeline.analyse_photo(photo_path, progress=progress)
+        analysis = pipeline.analyse_photo(photo_path, progress=progress, depth_source=depth_source)
     plan = pipeline.plan_scene(analysis, settings)
     return build_3d_photo(scene, analysis, plan, settings)

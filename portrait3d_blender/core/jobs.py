@@ -12,14 +12,14 @@ from . import pipeline
 class AnalysisJob:
     """`pipeline.analyse_photo` on a daemon thread, with progress, cancellation and the result or error."""
 
-    def __init__(self, photo_path):
+    def __init__(self, photo_path, depth_source=None):
         self.progress = 0.0
         self.stage = "Starting"
         self.result = None
         self.error = None
         self._cancel = threading.Event()
         self._thread = threading.Thread(
-            target=self._run, args=(photo_path,), name="portrait3d-analysis", daemon=True
+            target=self._run, args=(photo_path, depth_source), name="portrait3d-analysis", daemon=True
         )
 
     def start(self):
@@ -41,8 +41,10 @@ class AnalysisJob:
     def _report(self, share, text):
         self.progress, self.stage = share, text
 
-    def _run(self, photo_path):
+    def _run(self, photo_path, depth_source):
         try:
-            self.result = pipeline.analyse_photo(photo_path, progress=self._report, cancel=self._cancel.is_set)
+            self.result = pipeline.analyse_photo(
+                photo_path, progress=self._report, cancel=self._cancel.is_set, depth_source=depth_source
+            )
         except BaseException as error:  # handed to the main thread, which reports it
             self.error = error

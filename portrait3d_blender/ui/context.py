@@ -4,6 +4,7 @@ from pathlib import Path
 
 import bpy
 
+from ..core.depth_source import DepthSource
 from ..core.pipeline import Settings
 from . import preferences
 
@@ -30,6 +31,13 @@ def scene_settings(context, scene=None):
         max_texture_size=properties.max_texture_size,
         compute_device=preferences.compute_device(context),
     )
+
+
+def scene_depth_source(context):
+    """The depth source the panel asks Create 3D Photo to use, as the pipeline takes it."""
+    properties = context.scene.portrait3d
+    path = bpy.path.abspath(properties.depth_map_path) if properties.depth_source == "FILE" else ""
+    return DepthSource(properties.depth_source, path, properties.depth_map_far_is_white)
 
 
 def image_editor_areas(context):

@@ -16,6 +16,12 @@ class PORTRAIT3D_PT_main(bpy.types.Panel):
         layout.use_property_split = True
         layout.use_property_decorate = False
 
+        column = layout.column(heading="Depth")
+        column.prop(settings, "depth_source", text="Source")
+        if settings.depth_source == "FILE":
+            column.prop(settings, "depth_map_path")
+        if settings.depth_source != "NETWORK":
+            column.prop(settings, "depth_map_far_is_white")
         column = layout.column(heading="Mesh")
         column.prop(settings, "mesh_resolution", text="Resolution")
         column.prop(settings, "depth_strength")

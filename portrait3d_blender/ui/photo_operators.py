@@ -14,7 +14,7 @@ from ..core.errors import USER_ERRORS, user_message
 from ..core.image import PHOTO_SUFFIXES
 from ..core.jobs import AnalysisJob
 from ..core.pipeline import Cancelled
-from .context import OVERWRITE_HINT, image_editor_areas, image_editor_photo, scene_settings
+from .context import OVERWRITE_HINT, image_editor_areas, image_editor_photo, scene_depth_source, scene_settings
 
 PHOTO_FILTER = ";".join(f"*{suffix}" for suffix in PHOTO_SUFFIXES)
 
@@ -46,6 +46,7 @@ class PORTRAIT3D_OT_create_3d_photo(bpy.types.Operator):
             return {"CANCELLED"}
         self._photo_path = bpy.path.abspath(self.filepath)
         self._settings = scene_settings(context)
+        self._depth_source = scene_depth_source(context)
         use_worker_thread, self.use_worker_thread = self.use_worker_thread, False  # a redo runs in place
         if use_worker_thread and context.window is not None:
             return self._start_worker(context)
@@ -55,6 +56,7 @@ class PORTRAIT3D_OT_create_3d_photo(bpy.types.Operator):
             result = blender_scene.make_3d_photo(
                 context.scene, self._photo_path, self._settings,
                 progress=lambda share, text: window_manager.progress_update(int(share * 100)),
+                depth_source=self._depth_source,
             )
         except USER_ERRORS as error:
             self.report({"ERROR"}, user_message(error, OVERWRITE_HINT))
@@ -64,7 +66,7 @@ class PORTRAIT3D_OT_create_3d_photo(bpy.types.Operator):
         return self._report_created(*result)
 
     def _start_worker(self, context):
-        self._job = AnalysisJob(self._photo_path).start()
+        self._job = AnalysisJob(self._photo_path, self._depth_source).start()
         window_manager = context.window_manager
         self._timer = window_manager.event_timer_add(0.1, window=context.window)
         window_manager.modal_handler_add(self)

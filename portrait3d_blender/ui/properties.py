@@ -57,6 +57,23 @@ class PORTRAIT3D_PG_settings(bpy.types.PropertyGroup):
         description="Why the last live update could not rebuild the 3D photo",
         options={"SKIP_SAVE"},
     )
+    depth_source: bpy.props.EnumProperty(
+        name="Depth Source",
+        description="Where Create 3D Photo takes the photo's depth from",
+        items=(
+            ("NETWORK", "Network", "Estimate the depth with the add-on's own network"),
+            ("FILE", "File", "A depth map: 16/8-bit PNG, JPEG, float TIFF or EXR, stretched to the photo"),
+            ("EMBEDDED", "Embedded", "PHOTO_depth.jpg beside the photo, else the depth a phone stored in it "
+             "(Google Camera portrait)"),
+        ),
+        default="NETWORK",
+    )
+    depth_map_path: bpy.props.StringProperty(
+        name="Depth Map", description="The depth map file, white = near unless Far Is White", subtype="FILE_PATH"
+    )
+    depth_map_far_is_white: bpy.props.BoolProperty(
+        name="Far Is White", description="The depth map is white far away (a float map then holds distances)"
+    )
     max_texture_size: bpy.props.IntProperty(
         name="Texture Limit",
         description="Photos larger than this on their long side are scaled down for the texture (memory)",

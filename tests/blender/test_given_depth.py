@@ -44,9 +44,9 @@ def test_given_depth_map_is_the_meshs_depth(empty_scene, given, layered):
     assert analysis.depth_source.kind == "FILE"
     settings = pipeline.Settings(mesh_resolution=128, layered=layered)
     plan = pipeline.plan_scene(analysis, settings)
-    collection, objects, _, _ = blender_scene.build_3d_photo(empty_scene, analysis, plan, settings)
-    assert photo3d.Photo3D(collection).depth_source == analysis.depth_source  # read again after a reload
-    for obj in objects:
+    photo, _ = blender_scene.build_3d_photo(empty_scene, analysis, plan, settings)
+    assert photo.depth_source == analysis.depth_source  # read again after a reload
+    for obj in photo.layers:
         vertices, uvs = _photo_vertices(obj)
         depth = vertices[:, 1] - plan.capture_location[1]  # along the capture camera's view axis (+Y)
         rows, columns = expected.shape
@@ -61,8 +61,25 @@ def test_a_reloaded_file_reads_the_given_depth_again(empty_scene, given):
     expected, analysis = given
     settings = pipeline.Settings(mesh_resolution=32)
     plan = pipeline.plan_scene(analysis, settings)
-    collection, _, _, _ = blender_scene.build_3d_photo(empty_scene, analysis, plan, settings)
+    photo, _ = blender_scene.build_3d_photo(empty_scene, analysis, plan, settings)
     photo3d.forget_analyses()  # as after reopening the .blend in a new session
-    again = photo3d.Photo3D(collection).analysis("CPU")
+    again = photo.analysis("CPU")
     assert again is not analysis and again.depth_source == analysis.depth_source
     np.testing.assert_array_equal(again.nearness, analysis.nearness)
+
+
+def test_create_operator_takes_the_panels_depth_source(empty_scene, tmp_path, given):
+    expected, analysis = given
+    settings = empty_scene.portrait3d
+    settings.mesh_resolution = 32
+    settings.depth_source = "FILE"
+    settings.depth_map_path = str(tmp_path / "missing.png")
+    objects_before = len(bpy.data.objects)
+    with pytest.raises(RuntimeError, match="Depth map not found"):
+        bpy.ops.portrait3d.create_3d_photo(filepath=str(ASTRONAUT))
+    assert len(bpy.data.objects) == objects_before  # the scene as it was
+    settings.depth_map_path = str(analysis.depth_source.path)
+    assert bpy.ops.portrait3d.create_3d_photo(filepath=str(ASTRONAUT)) == {"FINISHED"}
+    made = photo3d.Photo3D.named("3D Photo astronaut").analysis()
+    assert made.depth_source.kind == "FILE"
+    np.testing.assert_array_equal(made.nearness, analysis.nearness)
