@@ -17,6 +17,8 @@ from .core.errors import USER_ERRORS, Portrait3DError, user_message
 from .core.image import PHOTO_SUFFIXES
 
 OVERWRITE_HINT = "pass --overwrite to replace it"  # the command line's way of allowing an existing output
+GRADE_FIELDS = ("foreground_exposure", "background_exposure", "foreground_saturation", "background_saturation",
+                "foreground_temperature", "background_temperature", "haze_density")
 
 
 class CommandError(Portrait3DError):
@@ -88,6 +90,20 @@ def _add_make_options(make):
     )
     make.add_argument("--depth-map-far-is-white", action="store_true",
                       help="the depth map is white far away (a float map then holds distances)")
+    grade = make.add_argument_group("depth-aware grade (in the material: it follows the camera)")
+    for flag, field, metavar, text in (
+        ("--grade-foreground", "foreground_exposure", "EV", "exposure of the person, in stops (+1 twice as bright)"),
+        ("--grade-background", "background_exposure", "EV", "exposure of everything behind the person, in stops"),
+        ("--saturation-foreground", "foreground_saturation", "S", "the person's saturation: 0 grey, 1 as shot"),
+        ("--saturation-background", "background_saturation", "S", "the background's saturation"),
+        ("--temperature-foreground", "foreground_temperature", "K",
+         "colour of the light on the person in kelvin: 6500 as shot, lower warmer, higher cooler"),
+        ("--temperature-background", "background_temperature", "K", "the same for the background"),
+        ("--haze", "haze_density", "DENSITY",
+         "distance haze: optical depth per focus distance beyond the face (0.5 light, 2 thick)"),
+    ):
+        grade.add_argument(flag, dest=field, type=float, metavar=metavar, default=getattr(pipeline.Settings, field),
+                           help=text)
     make.add_argument("--frames", type=int, default=pipeline.Settings.frames)
     make.add_argument("--fps", type=int, default=pipeline.Settings.fps)
     make.add_argument("--width", type=int, help="video width in pixels (default: 1024 on the long side)")
@@ -158,6 +174,7 @@ def _make_settings(arguments, analysis):
         camera_loop=not arguments.one_way,
         engine=arguments.engine.upper(),
         compute_device=arguments.device.upper(),
+        **{field: getattr(arguments, field) for field in GRADE_FIELDS},
     )
     if arguments.preset:
         for name, value in output_files.preset_settings(arguments.preset, max(photo.width, photo.height)).items():
@@ -199,6 +216,10 @@ def run_make(arguments):
         output_files.check_mesh_export(path, arguments.photo, arguments.overwrite)
     if arguments.frames < 2:
         raise CommandError("--frames must be at least 2")
+    if min(arguments.foreground_saturation, arguments.background_saturation, arguments.haze_density) < 0:
+        raise CommandError("--saturation-foreground, --saturation-background and --haze cannot be negative")
+    if min(arguments.foreground_temperature, arguments.background_temperature) < 1000:
+        raise CommandError("--temperature-foreground and --temperature-background are in kelvin, 1000 or more")
     depth_source = _depth_source(arguments)
     import bpy
 

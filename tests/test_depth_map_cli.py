@@ -59,3 +59,28 @@ def test_bad_depth_maps_are_one_line_and_write_nothing(tmp_path):
     assert "depth map" in _unchanged_after_failure(tmp_path, "--depth-map", garbage).lower()
     assert "No depth beside or inside photo.png" in _unchanged_after_failure(tmp_path, "--depth-map", "auto")
     assert "goes with --depth-map" in _unchanged_after_failure(tmp_path, "--depth-map-far-is-white")
+
+
+@pytest.mark.slow
+def test_grade_background_darkens_the_background_by_the_stops_asked(tmp_path):
+    """The issue's example: `--grade-background -1.5` darkens the background ~1.5 stops, the person stays."""
+    import cv2
+
+    from portrait3d_blender.core import pipeline
+
+    stills = {}
+    for name, grade in (("neutral", ()), ("graded", ("--grade-background", -1.5))):
+        stills[name] = tmp_path / f"{name}.png"
+        result = run_cli("make", ASTRONAUT, "-o", tmp_path / f"{name}.gif", "--still", stills[name],
+                         "--orbit-size", 0, "--width", 96, "--frames", 2, "--samples", 4, *grade)
+        assert result.returncode == 0, result.stderr
+    linear = {name: (np.asarray(Image.open(path).convert("RGB"), dtype=np.float64) / 255.0) ** 2.2
+              for name, path in stills.items()}
+    mask = cv2.resize(pipeline.analyse_photo(ASTRONAUT, "CPU").mask, (96, 96), interpolation=cv2.INTER_AREA)
+    kernel = np.ones((5, 5), np.uint8)
+    person = cv2.erode((mask > 0.5).astype(np.uint8), kernel).astype(bool)
+    background = cv2.erode((mask < 0.5).astype(np.uint8), kernel).astype(bool)
+    person_ratio, background_ratio = (linear["graded"][region].mean() / linear["neutral"][region].mean()
+                                      for region in (person, background))
+    assert person_ratio == pytest.approx(1.0, abs=0.03)
+    assert np.log2(background_ratio) == pytest.approx(-1.5, abs=0.1)

@@ -13,6 +13,7 @@ import bpy
 import numpy as np
 
 from ..core import image as core_image
+from .grading import graded
 from .mesh import DISPLAY_UV_NAME, FILL_COLOR_NAME, PHOTO_UV_NAME
 
 # Below this mask value the subject shows decontaminated colours; fully inside it, the photo itself.
@@ -72,7 +73,8 @@ class _NodeBuilder:
 
     def __init__(self, material):
         material.use_nodes = True
-        self.nodes, self.links = material.node_tree.nodes, material.node_tree.links
+        self.tree = material.node_tree
+        self.nodes, self.links = self.tree.nodes, self.tree.links
         self.nodes.clear()
         self.column = 0
 
@@ -95,8 +97,12 @@ class _NodeBuilder:
         self.column -= 1
         return texture
 
-    def finish(self, color_socket, alpha_socket, lit):
+    def finish(self, color_socket, alpha_socket, lit, grade=None):
+        """Colour (through the `grade` node group, when given) into the shader, with alpha, to the output."""
         self.column = 3
+        if grade is not None:
+            color_socket = graded(self.tree, color_socket, grade, (self.column * 250.0, 200.0))
+            self.column += 1
         if lit:
             shader = self.add("ShaderNodeBsdfPrincipled")
             shader.inputs["Roughness"].default_value = 0.6
@@ -118,9 +124,10 @@ class _NodeBuilder:
         self.links.new(surface, output.inputs["Surface"])
 
 
-def photo_material(name, image, lit, use_photo_alpha=False, matte=None, matte_uv_map=DISPLAY_UV_NAME):
+def photo_material(name, image, lit, use_photo_alpha=False, matte=None, matte_uv_map=DISPLAY_UV_NAME, grade=None):
     """The photo on its UVs. With a `matte` image (a subject, on `matte_uv_map`), alpha comes from the person
-    mask and the colours near the mask's edge from the matte's decontaminated RGB."""
+    mask and the colours near the mask's edge from the matte's decontaminated RGB. `grade`: the 3D photo's
+    grade node group (`blender.grading`)."""
     material = bpy.data.materials.new(name)
     builder = _NodeBuilder(material)
     photo = builder.texture(image, PHOTO_UV_NAME, row=0)
@@ -139,16 +146,16 @@ def photo_material(name, image, lit, use_photo_alpha=False, matte=None, matte_uv
         builder.links.new(color, mix.inputs["A"])
         builder.links.new(matte_texture.outputs["Color"], mix.inputs["B"])
         color, alpha = mix.outputs["Result"], matte_texture.outputs["Alpha"]
-    builder.finish(color, alpha, lit)
+    builder.finish(color, alpha, lit, grade)
     return material
 
 
-def fill_material(name, lit, matte=None, matte_uv_map=DISPLAY_UV_NAME):
+def fill_material(name, lit, matte=None, matte_uv_map=DISPLAY_UV_NAME, grade=None):
     """The colours we computed (inpainted background, back-fill), stored per vertex; a subject's fade out with
     its mask (`matte` on `matte_uv_map`)."""
     material = bpy.data.materials.new(name)
     builder = _NodeBuilder(material)
     fill = builder.add("ShaderNodeVertexColor", row=0, layer_name=FILL_COLOR_NAME)
     alpha = builder.texture(matte, matte_uv_map, row=1).outputs["Alpha"] if matte is not None else None
-    builder.finish(fill.outputs["Color"], alpha, lit)
+    builder.finish(fill.outputs["Color"], alpha, lit, grade)
     return material

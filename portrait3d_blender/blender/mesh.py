@@ -6,6 +6,7 @@ import numpy as np
 PHOTO_UV_NAME = "Photo"  # the texture as Blender stores the file (EXIF rotation folded in)
 DISPLAY_UV_NAME = "Display"  # the upright photo, for textures computed from it; only when the file is not upright
 FILL_COLOR_NAME = "Fill"  # computed colours per vertex: inpainted background, back-fill behind tears
+FOREGROUND_NAME = "Foreground"  # per vertex, 1 on the person: the depth-aware grade's foreground (absent: 0)
 
 # sRGB byte → linear float, the colour space of a FLOAT_COLOR attribute.
 _BYTE = np.arange(256) / 255.0
@@ -49,6 +50,8 @@ def write_mesh(mesh, arrays):
         linear[:, 3] = arrays.colors[:, 3] / np.float32(255.0)  # alpha is not colour-managed
         _set(mesh, FILL_COLOR_NAME, "FLOAT_COLOR", "POINT", "color", linear)
         mesh.color_attributes.active_color = mesh.color_attributes[FILL_COLOR_NAME]
+    if arrays.foreground is not None:
+        _set(mesh, FOREGROUND_NAME, "FLOAT", "POINT", "value", np.asarray(arrays.foreground, dtype=np.float32))
     mesh.update()
     return mesh
 

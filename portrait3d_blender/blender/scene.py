@@ -8,6 +8,7 @@ import bpy
 from ..core import pipeline
 from ..core.errors import EditModeError
 from . import camera as blender_camera
+from . import grading as blender_grading
 from . import material as blender_material
 from . import mesh as blender_mesh
 from . import photo3d
@@ -24,6 +25,7 @@ def _data_collection(datablock):
         bpy.types.Camera: bpy.data.cameras,
         bpy.types.Action: bpy.data.actions,
         bpy.types.Collection: bpy.data.collections,
+        bpy.types.ShaderNodeTree: bpy.data.node_groups,
     }[type(datablock)]
 
 
@@ -74,7 +76,7 @@ def _keyframe_plan(camera_object, plan):
     )
 
 
-def _layer_object(name, layer, photo_image, settings, use_photo_alpha, created):
+def _layer_object(name, layer, photo_image, settings, use_photo_alpha, grade, created):
     """One mesh object for a `core.layers.Layer`: the photo's material in slot 0, the computed colours' in 1."""
     matte = None
     if layer.matte_rgba is not None:
@@ -83,11 +85,13 @@ def _layer_object(name, layer, photo_image, settings, use_photo_alpha, created):
     mesh = blender_mesh.new_mesh(name, layer.mesh)
     created.append(mesh)
     matte_uv_map = blender_mesh.computed_uv_name(mesh)
-    material = blender_material.photo_material(name, photo_image, settings.lit, use_photo_alpha, matte, matte_uv_map)
+    material = blender_material.photo_material(
+        name, photo_image, settings.lit, use_photo_alpha, matte, matte_uv_map, grade
+    )
     created.append(material)
     mesh.materials.append(material)
     if layer.mesh.colors is not None:
-        fill_material = blender_material.fill_material(f"{name} Fill", settings.lit, matte, matte_uv_map)
+        fill_material = blender_material.fill_material(f"{name} Fill", settings.lit, matte, matte_uv_map, grade)
         created.append(fill_material)
         mesh.materials.append(fill_material)
     layer_object = bpy.data.objects.new(name, mesh)
@@ -103,14 +107,35 @@ def _layer_tag(settings, layer):
 def _add_layer_objects(collection, analysis, plan, settings, photo_image, created):
     """One object per layer of `plan`, linked into `collection`, tagged with where the photo came from."""
     use_photo_alpha = analysis.photo.working_alpha is not None
+    grade = _grade_group(collection, settings, plan.focus_distance, created)
     layer_objects = []
     for layer in plan.layers:
         layer_name = collection.name if len(plan.layers) == 1 else f"{collection.name} {layer.name}"
-        layer_object = _layer_object(layer_name, layer, photo_image, settings, use_photo_alpha, created)
+        layer_object = _layer_object(layer_name, layer, photo_image, settings, use_photo_alpha, grade, created)
         layer_object[LAYER_TAG] = _layer_tag(settings, layer)
         collection.objects.link(layer_object)
         layer_objects.append(layer_object)
     return layer_objects
+
+
+def _grade_group(collection, settings, focus_distance, created):
+    """The 3D photo's grade node group (made with the photo, kept by its collection), set to `settings`."""
+    group = collection.get(blender_grading.GRADE_PROPERTY)
+    if group is None:
+        group = blender_grading.new_grade_group(f"{collection.name} Grade")
+        created.append(group)
+        collection[blender_grading.GRADE_PROPERTY] = group
+    blender_grading.set_grade(group, settings, focus_distance)
+    return group
+
+
+def regrade_3d_photo(photo, settings):
+    """Apply `settings`' grade to a `Photo3D`: node values only, live. False when the photo has no grade yet."""
+    group = photo.collection.get(blender_grading.GRADE_PROPERTY)
+    if group is None:
+        return False
+    blender_grading.set_grade(group, settings)
+    return True
 
 
 def build_3d_photo(scene, analysis, plan, settings):
@@ -202,9 +227,11 @@ def refine_3d_photo(scene, photo, settings):
     analysis = photo.analysis()
     plan = pipeline.plan_scene(analysis, settings)
     photo_image = _current_photo_image(layer_objects, analysis, settings)
-    if photo_image is not None and _geometry_only_change(layer_objects, plan, settings):
+    graded = blender_grading.GRADE_PROPERTY in collection  # a 3D photo made before grading gets new materials
+    if photo_image is not None and graded and _geometry_only_change(layer_objects, plan, settings):
         for layer_object, layer in zip(layer_objects, plan.layers):
             blender_mesh.replace_geometry(layer_object.data, layer.mesh)
+        _grade_group(collection, settings, plan.focus_distance, [])
         new_objects = layer_objects
     else:
         new_objects = _remake_layer_objects(collection, analysis, plan, settings, photo_image)

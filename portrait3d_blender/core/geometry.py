@@ -42,7 +42,8 @@ class MeshArrays:
     which saves copying them twice. `material_indices` (M,) picks each quad's material slot.
     `edges` (E, 2) and `corner_edges` (M, 4), the edge from each corner to the next, come from the grid's
     structure, so Blender need not derive them. `colors` (N, 4) uint8 sRGB and alpha, or None: computed colours
-    per vertex.
+    per vertex. `foreground` (N,) float32, or None (0 everywhere): how much each vertex is the person, for the
+    depth-aware grade.
     """
 
     vertices: np.ndarray
@@ -53,6 +54,7 @@ class MeshArrays:
     edges: np.ndarray
     corner_edges: np.ndarray
     colors: np.ndarray | None = None
+    foreground: np.ndarray | None = None
 
 
 def grid_shape_for(width, height, quads_long_side):
@@ -273,14 +275,22 @@ def concatenate(meshes):
             np.full((len(mesh.vertices), 4), 255, dtype=np.uint8) if part is None else part
             for mesh, part in zip(meshes, colors)
         ]),
+        foreground=None if all(mesh.foreground is None for mesh in meshes) else np.concatenate([
+            np.zeros(len(mesh.vertices), dtype=np.float32) if mesh.foreground is None else mesh.foreground
+            for mesh in meshes
+        ]),
     )
 
 
-def build_grid_mesh(depth_map, intrinsics, camera_location, quads_long_side, uv_transform=None):
+def build_grid_mesh(depth_map, intrinsics, camera_location, quads_long_side, uv_transform=None, foreground_map=None):
     """Single-sheet displaced grid: vertex = camera + ray(pixel) × depth(pixel); UV = the pixel's place.
 
     `depth_map` is distance along the view axis at working resolution; `uv_transform` (2×3) maps displayed UVs
-    to the stored file's UVs when Blender shows the un-rotated file.
+    to the stored file's UVs when Blender shows the un-rotated file. `foreground_map` (the person mask, same
+    resolution) becomes the vertices' `foreground`.
     """
     grid = VertexGrid(intrinsics, quads_long_side, uv_transform)
-    return grid.mesh(camera_location, grid.sample(depth_map))
+    sheet = grid.mesh(camera_location, grid.sample(depth_map))  # every vertex, in grid order
+    if foreground_map is not None:
+        sheet.foreground = grid.sample(foreground_map).ravel()
+    return sheet

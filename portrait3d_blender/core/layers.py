@@ -260,6 +260,7 @@ def build_layers(grid, to_depth, camera_location, orbit_radius, threshold=DEFAUL
                                   grid.background_rgb, hole=grid.hole)
         background = geometry.concatenate(background + [_backstop(grid, camera_location, background_depth)])
         subject = geometry.concatenate(subject.result())
+    subject.foreground = np.ones(len(subject.vertices), dtype=np.float32)  # the grade's foreground: all of it
     return [Layer("Subject", subject, grid.maps.matte_rgba), Layer("Background", background, None)]
 
 

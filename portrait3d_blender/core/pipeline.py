@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import camera_path, geometry, image, layers, segment
+from . import camera_path, geometry, grading, image, layers, segment
 from .depth_source import DepthSource
 
 
@@ -36,6 +36,15 @@ class Settings:
     render_size: int = 1024  # long side of rendered frames, pixels
     render_samples: int = 32
     max_texture_size: int = 8192  # long side of a texture Blender is given as pixels
+    # Depth-aware grade, applied in the material (no re-meshing): foreground = the subject layer, the person.
+    foreground_exposure: float = 0.0  # stops
+    background_exposure: float = 0.0
+    foreground_saturation: float = 1.0  # 0 grey, 1 as shot, more is more vivid
+    background_saturation: float = 1.0
+    foreground_temperature: float = grading.NEUTRAL_KELVIN  # light colour in kelvin; lower is warmer
+    background_temperature: float = grading.NEUTRAL_KELVIN
+    haze_density: float = 0.0  # optical depth of haze per focus distance beyond the face
+    haze_color: tuple = (0.75, 0.8, 0.9)  # linear RGB
 
 
 @dataclass
@@ -199,7 +208,7 @@ def plan_scene(analysis, settings):
         mesh_layers = layers.build_layers(grid, to_depth, capture_location, orbit_radius, settings.tear_threshold)
     else:
         sheet = geometry.build_grid_mesh(depth_map, intrinsics, capture_location, quads_long_side,
-                                         uv_transform=uv_transform)
+                                         uv_transform=uv_transform, foreground_map=analysis.mask)
         mesh_layers = [layers.Layer("Photo", sheet, matte_rgba=None)]
     half_view = (intrinsics.width / (2.0 * intrinsics.focal_px), intrinsics.height / (2.0 * intrinsics.focal_px))
     path = camera_path.camera_move(

@@ -30,6 +30,14 @@ def scene_settings(context, scene=None):
         render_size=properties.render_size,
         max_texture_size=properties.max_texture_size,
         compute_device=preferences.compute_device(context),
+        foreground_exposure=properties.foreground_exposure,
+        background_exposure=properties.background_exposure,
+        foreground_saturation=properties.foreground_saturation,
+        background_saturation=properties.background_saturation,
+        foreground_temperature=properties.foreground_temperature,
+        background_temperature=properties.background_temperature,
+        haze_density=properties.haze_density,
+        haze_color=tuple(properties.haze_color),
     )
 
 

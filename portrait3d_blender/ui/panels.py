@@ -33,6 +33,15 @@ class PORTRAIT3D_PT_main(bpy.types.Panel):
         column.prop(settings, "live_update")
         if settings.live_update_error:
             column.label(text=settings.live_update_error, icon="ERROR")
+        column = layout.column(heading="Grade")
+        for layer in ("foreground", "background"):
+            column.prop(settings, f"{layer}_exposure")
+            column.prop(settings, f"{layer}_saturation", text="Saturation")
+            column.prop(settings, f"{layer}_temperature", text="Temperature")
+        column.prop(settings, "haze_density")
+        row = column.row()
+        row.active = settings.haze_density > 0.0
+        row.prop(settings, "haze_color")
         column = layout.column(heading="Camera")
         column.prop(settings, "frames")
         column.prop(settings, "fps")

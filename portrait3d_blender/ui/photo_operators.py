@@ -136,6 +136,13 @@ def refine_active_photo(context):
         context.scene.portrait3d.live_update_error = user_message(error, OVERWRITE_HINT)
 
 
+def regrade_active_photo(context):
+    """Give the active 3D photo the scene's Grade settings: node values only, so a slider is live."""
+    photo = Photo3D.active(context)
+    if photo is not None:
+        blender_scene.regrade_3d_photo(photo, scene_settings(context))
+
+
 class PORTRAIT3D_OT_refine_3d_photo(bpy.types.Operator):
     """Rebuild the active 3D photo's mesh with the current Mesh settings (hand edits to it are replaced)"""
 

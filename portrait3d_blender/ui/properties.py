@@ -3,7 +3,7 @@
 import bpy
 
 from ..core.pipeline import Settings
-from .photo_operators import refine_active_photo
+from .photo_operators import refine_active_photo, regrade_active_photo
 
 _DEFAULTS = Settings()
 
@@ -12,6 +12,34 @@ def _refine_live(settings, context):
     """A Mesh setting changed: with Live Update on, rebuild the active 3D photo now (it takes ~0.1 s)."""
     if settings.live_update:
         refine_active_photo(context)
+
+
+def _grade_live(settings, context):
+    """A Grade setting changed: the active 3D photo's grade nodes take it now (no re-meshing)."""
+    regrade_active_photo(context)
+
+
+def _exposure(layer):
+    return bpy.props.FloatProperty(
+        name=f"{layer} Exposure", description=f"Brighten (+) or darken (−) the {layer.lower()}, in stops",
+        default=0.0, soft_min=-4.0, soft_max=4.0, step=10, update=_grade_live,
+    )
+
+
+def _saturation(layer):
+    return bpy.props.FloatProperty(
+        name=f"{layer} Saturation", description=f"Colour of the {layer.lower()}: 0 grey, 1 as shot, more is vivid",
+        default=1.0, min=0.0, soft_max=2.0, update=_grade_live,
+    )
+
+
+def _temperature(layer):
+    return bpy.props.FloatProperty(
+        name=f"{layer} Temperature",
+        description=f"Colour of the light on the {layer.lower()} in kelvin: 6500 as shot, lower warmer, higher cooler",
+        default=_DEFAULTS.foreground_temperature, min=1000.0, soft_min=2000.0, soft_max=12000.0, max=40000.0,
+        step=1000, precision=0, update=_grade_live,
+    )
 
 
 class PORTRAIT3D_PG_settings(bpy.types.PropertyGroup):
@@ -73,6 +101,20 @@ class PORTRAIT3D_PG_settings(bpy.types.PropertyGroup):
     )
     depth_map_far_is_white: bpy.props.BoolProperty(
         name="Far Is White", description="The depth map is white far away (a float map then holds distances)"
+    )
+    foreground_exposure: _exposure("Foreground")
+    background_exposure: _exposure("Background")
+    foreground_saturation: _saturation("Foreground")
+    background_saturation: _saturation("Background")
+    foreground_temperature: _temperature("Foreground")
+    background_temperature: _temperature("Background")
+    haze_density: bpy.props.FloatProperty(
+        name="Haze", description="Distance haze: how thick the air beyond the face is, per distance to the face",
+        default=_DEFAULTS.haze_density, min=0.0, soft_max=4.0, update=_grade_live,
+    )
+    haze_color: bpy.props.FloatVectorProperty(
+        name="Haze Color", subtype="COLOR", size=3, min=0.0, max=1.0, default=_DEFAULTS.haze_color,
+        update=_grade_live,
     )
     max_texture_size: bpy.props.IntProperty(
         name="Texture Limit",
