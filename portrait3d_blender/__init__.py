@@ -6,9 +6,13 @@ Only registration lives here; nothing heavy is imported until a class is registe
 
 
 def _ui_modules():
-    from .ui import export_operators, focus_operators, panels, photo_operators, preferences, properties, render_operators
+    from .ui import (
+        export_operators, focus_operators, in_depth_operators, panels, photo_operators, preferences, properties,
+        render_operators,
+    )
 
-    return (preferences, properties, photo_operators, render_operators, export_operators, focus_operators, panels)
+    return (preferences, properties, photo_operators, render_operators, export_operators, focus_operators,
+            in_depth_operators, panels)
 
 
 def register():

@@ -82,6 +82,17 @@ def _add_make_options(make):
                       help="also render the first frame as a still PNG ('refocus' with --dof)")
     make.add_argument("--stereo", choices=("sbs", "anaglyph"),
                       help="render left and right views side by side (twice as wide) or as a red/cyan anaglyph")
+    for kind, size in (("text", 80.0), ("sticker", 240.0)):
+        placed = make.add_argument_group(f"{kind} in depth (hidden by whatever is nearer as the camera moves)")
+        if kind == "text":
+            placed.add_argument("--text", metavar="TEXT", help="add this text, facing the capture camera")
+        else:
+            placed.add_argument("--sticker", type=Path, metavar="IMAGE", help="add this image (its alpha kept)")
+        placed.add_argument(f"--{kind}-at", type=_pixel, metavar="X,Y", help=f"the {kind}'s centre: a pixel of the photo")
+        placed.add_argument(f"--{kind}-depth", type=float, default=1.0, metavar="SHARE",
+                            help="0 at the nearest person, 1 (the default) just in front of the wall behind the pixel")
+        placed.add_argument(f"--{kind}-size", type=float, default=size, metavar="PX",
+                            help=f"height in photo pixels (default {size:g})")
     make.add_argument(
         "--depth-map", metavar="PATH|auto",
         help="use this depth map instead of the network's: 16-bit or 8-bit PNG, JPEG, float TIFF or EXR, "
@@ -195,6 +206,26 @@ def _depth_source(arguments):
     return DepthSource.from_option(arguments.depth_map, arguments.depth_map_far_is_white)
 
 
+def _in_depth_requests(arguments):
+    """(kind, content, pixel, share, size) for each --text / --sticker, checked before any work starts."""
+    requests = []
+    for kind, what in (("text", "TEXT"), ("sticker", "IMAGE")):
+        content, pixel = getattr(arguments, kind), getattr(arguments, f"{kind}_at")
+        share, size = getattr(arguments, f"{kind}_depth"), getattr(arguments, f"{kind}_size")
+        if (content is None) != (pixel is None):
+            raise CommandError(f"--{kind} and --{kind}-at go together")
+        if content is None:
+            continue
+        if not 0.0 <= share <= 1.0:
+            raise CommandError(f"--{kind}-depth is a share from 0 (nearest person) to 1 (the wall): got {share:g}")
+        if size <= 0:
+            raise CommandError(f"--{kind}-size must be a positive number of photo pixels")
+        if kind == "sticker" and not Path(content).is_file():
+            raise CommandError(f"Sticker image not found: {content}")
+        requests.append((what, str(content), pixel, share, size))
+    return requests
+
+
 def run_make(arguments):
     fmt = output_files.format_of(arguments.output)
     output = Path(arguments.output)
@@ -221,9 +252,10 @@ def run_make(arguments):
     if min(arguments.foreground_temperature, arguments.background_temperature) < 1000:
         raise CommandError("--temperature-foreground and --temperature-background are in kelvin, 1000 or more")
     depth_source = _depth_source(arguments)
+    in_depth_requests = _in_depth_requests(arguments)
     import bpy
 
-    from .blender import export, focus, outputs
+    from .blender import export, focus, in_depth, outputs
     from .blender import scene as blender_scene
 
     analysis = pipeline.analyse_photo(arguments.photo, depth_source=depth_source)
@@ -238,6 +270,8 @@ def run_make(arguments):
     bpy.ops.wm.read_factory_settings(use_empty=True)
     scene = bpy.context.scene
     photo, device = blender_scene.make_3d_photo(scene, arguments.photo, settings, analysis=analysis)
+    for request in in_depth_requests:
+        in_depth.place_in_depth(photo, settings, *request)
     written = []
     for path in arguments.export:  # before the render: quick, and a problem shows before the long part
         written += export.export_meshes(bpy.context, photo, path, arguments.overwrite)
@@ -296,6 +330,8 @@ def run_batch(arguments, on_photo_done=None):
                                              ("--still", getattr(arguments, "still", None))) if value]
     if single_files:
         raise CommandError(f"{', '.join(single_files)} name one file; batch writes one result per photo")
+    if arguments.text is not None or arguments.sticker is not None:
+        raise CommandError("--text and --sticker go at a pixel of one photo: use make")
     if arguments.depth_map is not None and arguments.depth_map.lower() != "auto":
         raise CommandError("batch takes --depth-map auto (each photo's own depth); one depth map fits one photo")
     photos = batch_photos(arguments.folder)

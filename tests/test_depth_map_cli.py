@@ -84,3 +84,33 @@ def test_grade_background_darkens_the_background_by_the_stops_asked(tmp_path):
                                       for region in (person, background))
     assert person_ratio == pytest.approx(1.0, abs=0.03)
     assert np.log2(background_ratio) == pytest.approx(-1.5, abs=0.1)
+
+
+@pytest.mark.slow
+def test_make_adds_text_and_a_sticker_in_depth(tmp_path):
+    import bpy
+
+    sticker = tmp_path / "red.png"
+    Image.new("RGBA", (40, 40), (255, 0, 0, 255)).save(sticker)
+    blend, still = tmp_path / "out.blend", tmp_path / "still.png"
+    result = run_cli("make", ASTRONAUT, "-o", tmp_path / "out.gif", "--blend", blend, "--still", still,
+                     "--orbit-size", 0, "--text", "Moon", "--text-at", "256,60", "--text-depth", 0.5,
+                     "--sticker", sticker, "--sticker-at", "60,60", "--sticker-size", 100, *QUICK)
+    assert result.returncode == 0, result.stderr
+    pixels = np.asarray(Image.open(still).convert("RGB"), dtype=np.float32)
+    corner = pixels[:12, :12]  # the sticker spans photo pixels 10–110 each way: render pixels 0.6–6.9
+    assert (corner[1:6, 1:6, 0] > 200).all() and (corner[1:6, 1:6, 1:] < 60).all()
+    bpy.ops.wm.open_mainfile(filepath=str(blend))
+    kinds = {obj.name: obj.type for obj in bpy.data.collections["3D Photo astronaut"].objects}
+    assert kinds["3D Photo astronaut Text"] == "FONT" and kinds["3D Photo astronaut Sticker"] == "MESH"
+    assert bpy.data.objects["3D Photo astronaut Text"].data.body == "Moon"
+
+
+def test_text_and_sticker_options_are_checked_before_any_work(tmp_path):
+    (tmp_path / "photo.png").write_bytes(ASTRONAUT.read_bytes())
+    assert "--text and --text-at go together" in _unchanged_after_failure(tmp_path, "--text", "Hi")
+    assert "Sticker image not found" in _unchanged_after_failure(
+        tmp_path, "--sticker", tmp_path / "nope.png", "--sticker-at", "1,1")
+    assert "--text-depth is a share" in _unchanged_after_failure(
+        tmp_path, "--text", "Hi", "--text-at", "1,1", "--text-depth", 2)
+    assert "outside the photo" in _unchanged_after_failure(tmp_path, "--text", "Hi", "--text-at", "900,1")

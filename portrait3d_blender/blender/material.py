@@ -150,6 +150,25 @@ def photo_material(name, image, lit, use_photo_alpha=False, matte=None, matte_uv
     return material
 
 
+def sticker_material(name, image):
+    """An image with its alpha, shown unchanged (emission) on the mesh's photo UVs: a sticker."""
+    material = bpy.data.materials.new(name)
+    builder = _NodeBuilder(material)
+    texture = builder.texture(image, PHOTO_UV_NAME, row=0)
+    builder.finish(texture.outputs["Color"], texture.outputs["Alpha"], lit=False)
+    return material
+
+
+def flat_color_material(name, color):
+    """One colour shown unchanged (emission): a text in the 3D photo."""
+    material = bpy.data.materials.new(name)
+    builder = _NodeBuilder(material)
+    rgb = builder.add("ShaderNodeRGB")
+    rgb.outputs[0].default_value = (*color, 1.0)
+    builder.finish(rgb.outputs[0], None, lit=False)
+    return material
+
+
 def fill_material(name, lit, matte=None, matte_uv_map=DISPLAY_UV_NAME, grade=None):
     """The colours we computed (inpainted background, back-fill), stored per vertex; a subject's fade out with
     its mask (`matte` on `matte_uv_map`)."""

@@ -42,6 +42,10 @@ class EditModeError(Portrait3DError, ValueError):
     """A 3D photo's layer is in Edit Mode, where a rebuild would be overwritten on leaving it."""
 
 
+class InDepthError(Portrait3DError, ValueError):
+    """A text or sticker that cannot be added in depth (no text, an unreadable image, a spot off the photo)."""
+
+
 class DepthMapError(Portrait3DError, ValueError):
     """A depth map the user gave (a file, a `_depth` sibling, depth inside the photo) that cannot be used."""
 

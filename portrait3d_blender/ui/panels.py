@@ -75,6 +75,11 @@ class PORTRAIT3D_PT_main(bpy.types.Panel):
         layout.operator("portrait3d.show_depth_map", icon="IMAGE_ZDEPTH")
 
         layout.separator()
+        row = layout.row(align=True)
+        row.operator("portrait3d.add_in_depth", icon="FONT_DATA", text="Add Text in Depth").kind = "TEXT"
+        row.operator("portrait3d.add_in_depth", icon="IMAGE_RGB_ALPHA", text="Add Sticker").kind = "IMAGE"
+
+        layout.separator()
         column = layout.column(heading="Focus")
         column.prop(settings, "f_stop")
         row = layout.row(align=True)

@@ -1,0 +1,61 @@
+"""Add in Depth: a text or a sticker (an image with alpha) placed at the 3D cursor's spot of the photo, at a
+depth between the nearest person and the wall behind that spot; its redo panel's slider moves it in depth."""
+
+import bpy
+
+from ..blender import in_depth
+from ..blender.photo3d import Photo3D
+from ..core import pipeline
+from ..core.errors import USER_ERRORS, user_message
+from ..core.image import PHOTO_SUFFIXES
+from .context import OVERWRITE_HINT, scene_settings
+
+
+class PORTRAIT3D_OT_add_in_depth(bpy.types.Operator):
+    """Add a text or a sticker at the 3D cursor's spot of the photo (Shift+Right-click it), facing the capture
+    camera, just in front of the wall behind it; nearer layers hide it as the camera moves"""
+
+    bl_idname = "portrait3d.add_in_depth"
+    bl_label = "Add in Depth"
+    bl_options = {"REGISTER", "UNDO"}
+
+    kind: bpy.props.EnumProperty(
+        name="Add", items=(("TEXT", "Text", "A line of text"), ("IMAGE", "Sticker", "An image, with its alpha")),
+        default="TEXT",
+    )
+    text: bpy.props.StringProperty(name="Text", default="Hello")
+    filepath: bpy.props.StringProperty(name="Image", subtype="FILE_PATH")
+    filter_glob: bpy.props.StringProperty(default=";".join(f"*{suffix}" for suffix in PHOTO_SUFFIXES),
+                                          options={"HIDDEN"})
+    depth: bpy.props.FloatProperty(
+        name="Depth", description="Where it stands: 0 at the nearest person, 1 just in front of the wall behind",
+        default=1.0, min=0.0, max=1.0, subtype="FACTOR",
+    )
+    size: bpy.props.FloatProperty(
+        name="Size", description="Height in photo pixels (a text's font size)", default=120.0, min=1.0,
+        soft_max=2000.0, subtype="PIXEL",
+    )
+
+    @classmethod
+    def poll(cls, context):
+        return Photo3D.active(context) is not None
+
+    def execute(self, context):
+        photo = Photo3D.active(context)
+        settings = scene_settings(context)
+        content = self.text if self.kind == "TEXT" else bpy.path.abspath(self.filepath)
+        try:
+            pixel = pipeline.photo_pixel(photo.analysis(settings.compute_device), settings, context.scene.cursor.location)
+            obj = in_depth.place_in_depth(photo, settings, self.kind, content, pixel, self.depth, self.size)
+        except USER_ERRORS as error:
+            self.report({"ERROR"}, user_message(error, OVERWRITE_HINT))
+            return {"CANCELLED"}
+        for selected in context.selected_objects:
+            selected.select_set(False)
+        obj.select_set(True)
+        context.view_layer.objects.active = obj
+        self.report({"INFO"}, f"Added '{obj.name}' at pixel {pixel[0]:.0f},{pixel[1]:.0f}")
+        return {"FINISHED"}
+
+
+CLASSES = (PORTRAIT3D_OT_add_in_depth,)
