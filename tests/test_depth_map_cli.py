@@ -76,7 +76,7 @@ def test_grade_background_darkens_the_background_by_the_stops_asked(tmp_path):
         assert result.returncode == 0, result.stderr
     linear = {name: (np.asarray(Image.open(path).convert("RGB"), dtype=np.float64) / 255.0) ** 2.2
               for name, path in stills.items()}
-    mask = cv2.resize(pipeline.analyse_photo(ASTRONAUT, "CPU").mask, (96, 96), interpolation=cv2.INTER_AREA)
+    mask = cv2.resize(pipeline.analyse_photo(ASTRONAUT).mask, (96, 96), interpolation=cv2.INTER_AREA)
     kernel = np.ones((5, 5), np.uint8)
     person = cv2.erode((mask > 0.5).astype(np.uint8), kernel).astype(bool)
     background = cv2.erode((mask < 0.5).astype(np.uint8), kernel).astype(bool)

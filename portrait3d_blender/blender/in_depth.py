@@ -78,7 +78,7 @@ def place_in_depth(photo, settings, kind, content, pixel, share, size_px):
     """Add a text (`content` is its text) or a sticker (`content` is the image's path) to `photo` at photo
     `pixel`, `share` of the way from the nearest person (0) to just in front of the wall (1): the one call the
     operator and the CLI make. Returns the new object."""
-    analysis = photo.analysis(settings.compute_device)
+    analysis = photo.analysis()
     width, height = analysis.photo.width, analysis.photo.height
     x, y = pixel
     if not (0.0 <= x <= width and 0.0 <= y <= height):

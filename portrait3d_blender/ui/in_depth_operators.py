@@ -45,7 +45,7 @@ class PORTRAIT3D_OT_add_in_depth(bpy.types.Operator):
         settings = scene_settings(context)
         content = self.text if self.kind == "TEXT" else bpy.path.abspath(self.filepath)
         try:
-            pixel = pipeline.photo_pixel(photo.analysis(settings.compute_device), settings, context.scene.cursor.location)
+            pixel = pipeline.photo_pixel(photo.analysis(), settings, context.scene.cursor.location)
             obj = in_depth.place_in_depth(photo, settings, self.kind, content, pixel, self.depth, self.size)
         except USER_ERRORS as error:
             self.report({"ERROR"}, user_message(error, OVERWRITE_HINT))

@@ -63,7 +63,7 @@ def test_a_reloaded_file_reads_the_given_depth_again(empty_scene, given):
     plan = pipeline.plan_scene(analysis, settings)
     photo, _ = blender_scene.build_3d_photo(empty_scene, analysis, plan, settings)
     photo3d.forget_analyses()  # as after reopening the .blend in a new session
-    again = photo.analysis("CPU")
+    again = photo.analysis()
     assert again is not analysis and again.depth_source == analysis.depth_source
     np.testing.assert_array_equal(again.nearness, analysis.nearness)
 
