@@ -76,6 +76,9 @@ def _add_make_options(make):
     )
     make.add_argument("--dof", type=float, metavar="F_STOP",
                       help="depth of field focused on the face at this f-stop (e.g. 2.8; lower blurs more)")
+    make.add_argument("--focus", choices=("face", "all-faces"), default="face",
+                      help="with --dof: the biggest face, or every face in the photo: focus between them and stop "
+                      "down as far as needed for each to stay within one output pixel's blur (says which f-stop)")
     make.add_argument("--focus-at", type=_pixel, metavar="X,Y",
                       help="with --dof: focus on this pixel of the photo (as displayed) instead of the face")
     make.add_argument("--still", type=Path, metavar="PNG",
@@ -241,6 +244,8 @@ def run_make(arguments):
         raise CommandError("--dof must be a positive f-stop")
     if arguments.focus_at is not None and arguments.dof is None:
         raise CommandError("--focus-at goes with --dof F_STOP")
+    if arguments.focus == "all-faces" and (arguments.dof is None or arguments.focus_at is not None):
+        raise CommandError("--focus all-faces goes with --dof F_STOP, and not with --focus-at")
     for path in extras:
         _check_output(arguments.photo, path, (path.suffix,), arguments.overwrite)
     for path in arguments.export:
@@ -278,7 +283,12 @@ def run_make(arguments):
     width, height = scene.render.resolution_x, scene.render.resolution_y
     print(f"Rendering {settings.frames} frames of {width}×{height} as {fmt} with {device}", file=sys.stderr)
     stereo_mode = {None: "NONE", "sbs": "SIDE_BY_SIDE", "anaglyph": "ANAGLYPH"}[arguments.stereo]
-    focus.set_up_camera(scene, photo, stereo_mode, f_stop=arguments.dof, point=focus_point)
+    f_stop = arguments.dof
+    if arguments.focus == "all-faces":
+        all_faces = focus.all_faces_focus(scene, photo, settings, arguments.dof)
+        f_stop, focus_point = all_faces.f_stop, tuple(all_faces.point)
+        print(focus.all_faces_line(all_faces), file=sys.stderr)
+    focus.set_up_camera(scene, photo, stereo_mode, f_stop=f_stop, point=focus_point)
     if arguments.still is not None:
         focus.render_still(scene, arguments.still, frame=scene.frame_start)
         written.append(arguments.still)

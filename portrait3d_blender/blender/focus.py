@@ -11,8 +11,8 @@ from pathlib import Path
 import bpy
 import numpy as np
 
-from ..core import camera_path, output_files
-from ..core.errors import one_line
+from ..core import camera_path, depth_of_field, output_files, pipeline
+from ..core.errors import NoFaceError, one_line
 from . import compat
 
 FOCUS_SUFFIX = " Focus"
@@ -98,6 +98,40 @@ def configure_stereo(scene, camera_object, mode, objects, point=(0.0, 0.0, 0.0))
         near, far, convergence, camera.lens / camera.sensor_width
     )
     return camera.stereo.interocular_distance
+
+
+def all_faces_focus(scene, photo, settings, f_stop):
+    """Where `photo`'s camera must focus, and at what f-stop (`f_stop` or smaller), for every face found in the
+    photo to stay within one output pixel's blur circle in every frame of its move (`core.depth_of_field`)."""
+    analysis = photo.analysis()
+    if not analysis.faces:
+        raise NoFaceError(f"No face found in {photo.source.name} to keep in focus")
+    to_photo = analysis.photo.width / analysis.mask.shape[1]
+    points = [pipeline.surface_point(analysis, settings, face.center_x * to_photo, face.center_y * to_photo)
+              for face in analysis.faces]
+    camera = photo.camera_in(scene)
+    poses = []
+    current = scene.frame_current
+    for frame in range(scene.frame_start, scene.frame_end + 1):  # the move as it is now, edits included
+        scene.frame_set(frame)
+        matrix = np.array(camera.matrix_world)
+        poses.append((matrix[:3, 3], -matrix[:3, 2], camera.data.lens))
+    scene.frame_set(current)
+    locations, views, lenses = (np.array(values) for values in zip(*poses))
+    render = scene.render
+    pixels = max(render.resolution_x, render.resolution_y) * render.resolution_percentage / 100.0
+    pixel_mm = camera.data.sensor_width / pixels  # the 'AUTO' sensor fit spans the long side
+    return depth_of_field.focus_on_all(points, locations, views, lenses, pixel_mm, f_stop)
+
+
+def all_faces_line(result):
+    """What the user is told about an all-faces focus: the f-stop used, and why."""
+    faces = result.blur_px.shape[1]
+    line = f"Focused on all {faces} faces" if faces > 1 else "Focused on the face"
+    line += f" at f/{result.f_stop:.1f}"
+    if result.stopped_down:
+        line += f" (stopped down from f/{result.asked_f_stop:g} so every face stays within one pixel)"
+    return line + f"; widest blur {result.blur_px.max():.2f} px"
 
 
 def set_up_camera(scene, photo, stereo_mode="NONE", f_stop=None, point=None):

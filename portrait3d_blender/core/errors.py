@@ -42,6 +42,10 @@ class EditModeError(Portrait3DError, ValueError):
     """A 3D photo's layer is in Edit Mode, where a rebuild would be overwritten on leaving it."""
 
 
+class NoFaceError(Portrait3DError, ValueError):
+    """Something that needs a face (focus on every face) on a photo where none was found."""
+
+
 class InDepthError(Portrait3DError, ValueError):
     """A text or sticker that cannot be added in depth (no text, an unreadable image, a spot off the photo)."""
 

@@ -4,6 +4,7 @@
 changing a setting after creation never runs the networks again. The operator and the CLI both call these.
 """
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -59,6 +60,11 @@ class Analysis:
     depth_source: DepthSource = DepthSource()  # where `nearness` came from: the network unless the user gave it
     # Layer maps and the latest mesh grid worked out from this analysis, so a slider's change starts there.
     _layer_cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    @functools.cached_property
+    def faces(self):
+        """Every face in the photo (`segment.FaceBox`, working pixels), biggest first: found when first asked."""
+        return segment.all_faces(self.photo.working_rgb)
 
     def layer_maps(self):
         """`layers.LayerMaps` of the photo: worked out once (~0.15 s), then cached."""

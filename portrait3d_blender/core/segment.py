@@ -143,16 +143,55 @@ class FaceBox:
 
 def largest_face(rgb):
     """The biggest detected face in `rgb` (uint8 H×W×3), or None."""
+    return max(_detected_faces(rgb), key=lambda face: face.width * face.height, default=None)
+
+
+def _detected_faces(rgb, left=0, top=0):
+    """The face detector's boxes in `rgb`, moved by (`left`, `top`) into the coordinates of a larger image."""
     with _lock:
         result = _face_detector().detect(_mp_image(rgb))
-    faces = [
+    return [
         FaceBox(
-            center_x=detection.bounding_box.origin_x + detection.bounding_box.width / 2,
-            center_y=detection.bounding_box.origin_y + detection.bounding_box.height / 2,
+            center_x=left + detection.bounding_box.origin_x + detection.bounding_box.width / 2,
+            center_y=top + detection.bounding_box.origin_y + detection.bounding_box.height / 2,
             width=float(detection.bounding_box.width),
             height=float(detection.bounding_box.height),
             score=float(detection.categories[0].score),
         )
         for detection in result.detections
     ]
-    return max(faces, key=lambda face: face.width * face.height, default=None)
+
+
+def _overlap(a, b):
+    """Intersection over union of two face boxes."""
+    width = max(0.0, min(a.center_x + a.width / 2, b.center_x + b.width / 2)
+                - max(a.center_x - a.width / 2, b.center_x - b.width / 2))
+    height = max(0.0, min(a.center_y + a.height / 2, b.center_y + b.height / 2)
+                 - max(a.center_y - a.height / 2, b.center_y - b.height / 2))
+    shared = width * height
+    return shared / (a.width * a.height + b.width * b.height - shared)
+
+
+def all_faces(rgb):
+    """Every detected face in `rgb` (uint8 H×W×3), biggest first.
+
+    The short-range detector sees the image squeezed into a small square, so the faces of a group in a wide
+    photo shrink below what it finds: square tiles along the long side (overlapping by half) are searched
+    too, and a face found twice is kept once, as the whole image saw it (measured on the two-person 870×470
+    test photo: the whole image finds one face, the tiles both; 12 ms instead of 2).
+    """
+    height, width = rgb.shape[:2]
+    side = min(height, width)
+    kept = _detected_faces(rgb)
+    tiled = []
+    if max(height, width) > 1.2 * side:
+        starts = list(range(0, max(height, width) - side, side // 2)) + [max(height, width) - side]
+        for start in starts:
+            if width > height:
+                tiled += _detected_faces(rgb[:, start:start + side], left=start)
+            else:
+                tiled += _detected_faces(rgb[start:start + side], top=start)
+    for face in sorted(tiled, key=lambda face: face.score, reverse=True):
+        if all(_overlap(face, other) < 0.3 for other in kept):
+            kept.append(face)
+    return sorted(kept, key=lambda face: face.width * face.height, reverse=True)

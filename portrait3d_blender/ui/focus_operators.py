@@ -1,12 +1,16 @@
-"""Depth of field for the active 3D photo's camera: on the face, on the 3D cursor, or off."""
+"""Depth of field for the active 3D photo's camera: on the face, on every face, on the 3D cursor, or off."""
 
 import bpy
 
 from ..blender import focus
 from ..blender.photo3d import Photo3D
+from ..core.errors import USER_ERRORS, user_message
+from .context import OVERWRITE_HINT, scene_settings
 
 _TARGETS = (
     ("FACE", "Face", "Focus the camera's depth of field on the face found in the photo, at the chosen f-stop"),
+    ("ALL_FACES", "All Faces", "Focus between the faces and stop down as far as needed for every face in the "
+     "photo to stay sharp (within one output pixel) through the whole move"),
     ("CURSOR", "3D Cursor", "Focus the camera's depth of field on the 3D cursor (Shift+Right-click the spot first)"),
     ("OFF", "Off", "Turn the camera's depth of field off"),
 )
@@ -37,11 +41,24 @@ class PORTRAIT3D_OT_depth_of_field(bpy.types.Operator):
             self.report({"INFO"}, "Depth of field off")
             return {"FINISHED"}
         f_stop = context.scene.portrait3d.f_stop
+        if self.target == "ALL_FACES":
+            return self._focus_on_all_faces(context, camera, f_stop)
         point, where = (0.0, 0.0, 0.0), "the face"
         if self.target == "CURSOR":
             point, where = tuple(context.scene.cursor.location), "the 3D cursor"
         focus.enable_depth_of_field(camera, f_stop, point)
         self.report({"INFO"}, f"Focused on {where} at f/{f_stop:g}, {camera.data.dof.focus_distance:.2f} m")
+        return {"FINISHED"}
+
+    def _focus_on_all_faces(self, context, camera, f_stop):
+        photo = Photo3D.active(context)
+        try:
+            result = focus.all_faces_focus(context.scene, photo, scene_settings(context), f_stop)
+        except USER_ERRORS as error:
+            self.report({"ERROR"}, user_message(error, OVERWRITE_HINT))
+            return {"CANCELLED"}
+        focus.enable_depth_of_field(camera, result.f_stop, tuple(result.point))
+        self.report({"INFO"}, focus.all_faces_line(result))
         return {"FINISHED"}
 
 

@@ -86,6 +86,7 @@ class PORTRAIT3D_PT_main(bpy.types.Panel):
         row.operator("portrait3d.depth_of_field", icon="CAMERA_DATA", text="Focus on Face").target = "FACE"
         row.operator("portrait3d.depth_of_field", icon="PIVOT_CURSOR", text="Focus on Cursor").target = "CURSOR"
         row.operator("portrait3d.depth_of_field", icon="X", text="Off").target = "OFF"
+        layout.operator("portrait3d.depth_of_field", icon="COMMUNITY", text="Focus on All Faces").target = "ALL_FACES"
         layout.operator("portrait3d.render_refocus", icon="RENDER_STILL")
 
 

@@ -1,5 +1,5 @@
-"""`make --depth-map`: the given depth drives the 3D photo and `--depth-maps` writes it back; a bad depth map is
-one line and nothing is written."""
+"""Depth-aware editing from the command line: `--depth-map` (the given depth drives the 3D photo, `--depth-maps`
+writes it back, a bad one is one line and nothing is written), the grade, text and stickers, all-faces focus."""
 
 import numpy as np
 import pytest
@@ -114,3 +114,18 @@ def test_text_and_sticker_options_are_checked_before_any_work(tmp_path):
     assert "--text-depth is a share" in _unchanged_after_failure(
         tmp_path, "--text", "Hi", "--text-at", "1,1", "--text-depth", 2)
     assert "outside the photo" in _unchanged_after_failure(tmp_path, "--text", "Hi", "--text-at", "900,1")
+
+
+@pytest.mark.slow
+def test_dof_on_all_faces_says_which_f_stop_it_used(tmp_path):
+    from tests.conftest import make_group_photo
+
+    group = make_group_photo(tmp_path)
+    result = run_cli("make", group, "-o", tmp_path / "out.gif", "--dof", 1.0, "--focus", "all-faces", *QUICK,
+                     "--width", 400)  # pixels small enough that f/1 would blur a face past one
+    assert result.returncode == 0, result.stderr
+    line = next(line for line in result.stderr.splitlines() if line.startswith("Focused on all 2 faces at f/"))
+    f_stop = float(line.split(" at f/")[1].split()[0].rstrip(";"))
+    assert f_stop > 1.0 and "stopped down from f/1" in line
+    bad = run_cli("make", group, "-o", tmp_path / "bad.gif", "--focus", "all-faces", *QUICK)
+    assert bad.returncode == 1 and "--focus all-faces goes with --dof" in bad.stderr
