@@ -114,7 +114,8 @@ def _add_make_options(make):
          "colour of the light on the person in kelvin: 6500 as shot, lower warmer, higher cooler"),
         ("--temperature-background", "background_temperature", "K", "the same for the background"),
         ("--haze", "haze_density", "DENSITY",
-         "distance haze: optical depth per focus distance beyond the face (0.5 light, 2 thick)"),
+         "distance haze behind the people: optical depth added by as much air again as lies between the camera and "
+         "them (0.5 light, 2 thick)"),
     ):
         grade.add_argument(flag, dest=field, type=float, metavar=metavar, default=getattr(pipeline.Settings, field),
                            help=text)

@@ -2,7 +2,7 @@
 
 Per shaded point the group mixes the foreground's and the background's exposure, saturation and white balance
 by the point's `Foreground` attribute (1 on the subject layer, the person mask on a single sheet, 0 elsewhere),
-then adds haze by the point's depth from the rendering camera (along its view) beyond the focus distance. So
+then adds haze by the point's depth from the rendering camera (along its view) beyond the people. So
 the grade travels with the mesh, follows any camera, is saved in the .blend, and a slider only changes a node.
 """
 
@@ -83,21 +83,21 @@ def new_grade_group(name):
     # Saturation past 1 extrapolates away from grey: the mix's factor must not be clamped.
     saturated = build.mix("RGBA", by_layer("FLOAT", "Saturation"), grey.outputs[0], exposed.outputs[0], clamp=False)
     distance = build.add("ShaderNodeCameraData").outputs["View Z Depth"]
-    beyond = build.math("MAXIMUM", build.math("SUBTRACT", distance, value("Focus Distance")), 0.0)
+    beyond = build.math("MAXIMUM", build.math("SUBTRACT", distance, value("Haze Start")), 0.0)
     haze = build.math("SUBTRACT", 1.0, build.math("EXPONENT", build.math("MULTIPLY", beyond, value("Haze Rate"))))
     hazed = build.mix("RGBA", haze, saturated, build.add("ShaderNodeRGB", "Haze Color").outputs[0])
     build.links.new(hazed, build.add("NodeGroupOutput").inputs["Color"])
     return group
 
 
-def set_grade(group, settings, focus_distance=None):
+def set_grade(group, settings, haze_start=None):
     """Write `settings`' grade (a `core.pipeline.Settings`) into the group's nodes: no re-meshing.
 
-    `focus_distance` (where the haze starts) is kept in the group; None leaves it as it is.
+    `haze_start` (the plan's: the depth just behind the people) is kept in the group; None leaves it as it is.
     """
     nodes = group.nodes
-    if focus_distance is None:
-        focus_distance = nodes["Focus Distance"].outputs[0].default_value
+    if haze_start is None:
+        haze_start = nodes["Haze Start"].outputs[0].default_value
     for layer in ("Foreground", "Background"):
         prefix = layer.lower()
         nodes[f"{layer} Exposure"].outputs[0].default_value = getattr(settings, f"{prefix}_exposure")
@@ -105,8 +105,8 @@ def set_grade(group, settings, focus_distance=None):
         gains = grading.white_balance_gains(getattr(settings, f"{prefix}_temperature"))
         for socket, gain in zip(nodes[f"{layer} Gains"].inputs, gains):
             socket.default_value = float(gain)
-    nodes["Focus Distance"].outputs[0].default_value = focus_distance
-    nodes["Haze Rate"].outputs[0].default_value = grading.haze_rate(settings.haze_density, focus_distance)
+    nodes["Haze Start"].outputs[0].default_value = haze_start
+    nodes["Haze Rate"].outputs[0].default_value = grading.haze_rate(settings.haze_density, haze_start)
     nodes["Haze Color"].outputs[0].default_value = (*settings.haze_color, 1.0)
 
 

@@ -107,7 +107,7 @@ def _layer_tag(settings, layer):
 def _add_layer_objects(collection, analysis, plan, settings, photo_image, created):
     """One object per layer of `plan`, linked into `collection`, tagged with where the photo came from."""
     use_photo_alpha = analysis.photo.working_alpha is not None
-    grade = _grade_group(collection, settings, plan.focus_distance, created)
+    grade = _grade_group(collection, settings, plan.haze_start, created)
     layer_objects = []
     for layer in plan.layers:
         layer_name = collection.name if len(plan.layers) == 1 else f"{collection.name} {layer.name}"
@@ -118,14 +118,14 @@ def _add_layer_objects(collection, analysis, plan, settings, photo_image, create
     return layer_objects
 
 
-def _grade_group(collection, settings, focus_distance, created):
+def _grade_group(collection, settings, haze_start, created):
     """The 3D photo's grade node group (made with the photo, kept by its collection), set to `settings`."""
     group = collection.get(blender_grading.GRADE_PROPERTY)
     if group is None:
         group = blender_grading.new_grade_group(f"{collection.name} Grade")
         created.append(group)
         collection[blender_grading.GRADE_PROPERTY] = group
-    blender_grading.set_grade(group, settings, focus_distance)
+    blender_grading.set_grade(group, settings, haze_start)
     return group
 
 
@@ -231,7 +231,7 @@ def refine_3d_photo(scene, photo, settings):
     if photo_image is not None and graded and _geometry_only_change(layer_objects, plan, settings):
         for layer_object, layer in zip(layer_objects, plan.layers):
             blender_mesh.replace_geometry(layer_object.data, layer.mesh)
-        _grade_group(collection, settings, plan.focus_distance, [])
+        _grade_group(collection, settings, plan.haze_start, [])
         new_objects = layer_objects
     else:
         new_objects = _remake_layer_objects(collection, analysis, plan, settings, photo_image)

@@ -50,9 +50,9 @@ def white_balance_gains(kelvin):
     return gains / float(LUMINANCE @ gains)
 
 
-def haze_rate(density, focus_distance):
-    """The haze nodes' rate: haze = 1 − exp(rate · (distance − focus distance)), zero up to the focus point.
+def haze_rate(density, start):
+    """The haze nodes' rate: haze = 1 − exp(rate · (depth − start)), zero up to `start` (behind the people).
 
-    `density` is how much haze one focus distance of air beyond the face adds, in optical depth.
+    `density` is the optical depth that as much air again as lies between the camera and `start` adds.
     """
-    return -float(density) / max(float(focus_distance), 1e-6)
+    return -float(density) / max(float(start), 1e-6)

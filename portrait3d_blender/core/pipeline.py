@@ -44,7 +44,7 @@ class Settings:
     background_saturation: float = 1.0
     foreground_temperature: float = grading.NEUTRAL_KELVIN  # light colour in kelvin; lower is warmer
     background_temperature: float = grading.NEUTRAL_KELVIN
-    haze_density: float = 0.0  # optical depth of haze per focus distance beyond the face
+    haze_density: float = 0.0  # optical depth of haze per `ScenePlan.haze_start` of distance beyond it
     haze_color: tuple = (0.75, 0.8, 0.9)  # linear RGB
 
 
@@ -106,6 +106,7 @@ class ScenePlan:
     zoom: float  # lens multiplier that keeps the photo's borders out of the orbit's view
     camera_lens_factors: np.ndarray | None = None  # (frames,) lens over the capture lens × zoom; None: 1
     camera_loops: bool = True  # the frame after the last is the first again
+    haze_start: float = 0.0  # depth where the distance haze begins: just behind the people (the focus without)
 
 
 def analyse_photo(path, progress=None, cancel=None, depth_source=None):
@@ -274,7 +275,17 @@ def plan_scene(analysis, settings):
         zoom=border_zoom(depth_map, intrinsics, focus_distance, orbit_radius),
         camera_lens_factors=path.lens_factors,
         camera_loops=path.loops,
+        haze_start=haze_start(analysis, to_depth, focus_distance),
     )
+
+
+def haze_start(analysis, to_depth, focus_distance):
+    """Where haze begins: behind the farthest part of the people (their 2nd percentile of nearness, robust to
+    a stray edge pixel), so it never greys a person; at the focus distance in a photo without one."""
+    person = analysis.mask > 0.5
+    if not analysis.person_found or not person.any():
+        return float(focus_distance)
+    return float(to_depth(np.float32(np.percentile(analysis.nearness[person], 2.0))))
 
 
 def border_zoom(depth_map, intrinsics, focus_distance, orbit_radius):

@@ -109,7 +109,7 @@ class PORTRAIT3D_PG_settings(bpy.types.PropertyGroup):
     foreground_temperature: _temperature("Foreground")
     background_temperature: _temperature("Background")
     haze_density: bpy.props.FloatProperty(
-        name="Haze", description="Distance haze: how thick the air beyond the face is, per distance to the face",
+        name="Haze", description="Distance haze behind the people: how thick the air is, per distance to them",
         default=_DEFAULTS.haze_density, min=0.0, soft_max=4.0, update=_grade_live,
     )
     haze_color: bpy.props.FloatVectorProperty(
