@@ -91,7 +91,8 @@ def _add_make_options(make):
             placed.add_argument("--text", metavar="TEXT", help="add this text, facing the capture camera")
         else:
             placed.add_argument("--sticker", type=Path, metavar="IMAGE", help="add this image (its alpha kept)")
-        placed.add_argument(f"--{kind}-at", type=_pixel, metavar="X,Y", help=f"the {kind}'s centre: a pixel of the photo")
+        placed.add_argument(f"--{kind}-at", type=_pixel, metavar="X,Y",
+                            help=f"the {kind}'s centre: a pixel of the photo")
         placed.add_argument(f"--{kind}-depth", type=float, default=1.0, metavar="SHARE",
                             help="0 at the nearest person, 1 (the default) just in front of the wall behind the pixel")
         placed.add_argument(f"--{kind}-size", type=float, default=size, metavar="PX",
