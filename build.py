@@ -1,26 +1,31 @@
-"""Build the Portrait 3D Blender extension: a platform-specific .zip with its Python wheels.
+"""Build the Portrait 3D Blender extension: one .zip per platform, each with the Python wheels for both Pythons.
 
 Usage (from the repository root):
 
-    .venv/bin/python build.py [--out dist] [--models models] [--skip-validate]
+    .venv/bin/python build.py [--out dist] [--platform linux-x64 ...] [--models models] [--skip-validate]
 
-Steps:
+For each platform (linux-x64, windows-x64, macos-arm64, macos-x64; all of them unless --platform says):
 
 1. Stage ``portrait3d_blender/`` (without ``__pycache__``/``*.pyc``/dot-files) into ``build/stage/``
-   so that its ``__init__.py`` sits at the root of the archive, next to ``blender_manifest.toml``.
+   so that its ``__init__.py`` sits at the root of the archive, next to ``blender_manifest.toml``;
+   with it go the MediaPipe models (``mediapipe_models/``, Apache-2.0, with their LICENSE and NOTICE)
+   and the repository's ``LICENSE`` (GPL-3.0).
 2. Check the depth network's ONNX exports (``models/portrait_depth_*.onnx``, written by
    ``models/export_onnx.py``) with the add-on's own loader, refuse them when they were exported from
    other weights than ``models/portrait_depth.pt``, and copy them to ``build/stage/weights/``. No torch
    is needed: the add-on runs the exports through OpenCV.
-3. Fetch the run-time wheels (see ``RUNTIME_WHEELS``) for this platform and CPython 3.11 into
-   ``build/wheels-cache/`` with ``pip download --only-binary=:all: --no-deps``. A wheel already in
-   the cache is reused, so a second build does not touch the network at all.
+3. Fetch the run-time wheels (see ``runtime_wheels``) for the platform and each Python that Blender
+   embeds there (3.11 for Blender 4.2 - 5.0, 3.13 for 5.1+) into ``build/wheels-cache/`` with
+   ``pip download --only-binary=:all: --no-deps --platform ... --python-version ...``. A wheel already
+   in the cache is reused, so a second build does not touch the network at all. A wheel that serves
+   both Pythons (abi3, py3-none) is bundled once; Blender installs the ones that match its Python.
 4. Copy the wheels to ``build/stage/wheels/`` and write the staged ``blender_manifest.toml``:
    the repository manifest plus the generated ``platforms``, ``wheels`` and ``[build] paths``.
 5. Run Blender's own extension tool (``blender_ext.py``, shipped inside the ``bpy`` wheel) to
    ``build`` the archive and ``validate`` it.
 
 The output is ``<out>/portrait3d_blender-<version>-<platform>.zip`` (e.g. ``-linux_x64.zip``).
+The machine that builds does not matter: every platform's wheels are chosen by their tags.
 
 Determinism: staged files get a fixed modification time (``SOURCE_DATE_EPOCH`` or 2024-01-01) and
 mode, the archive's file order is fixed by the sorted ``[build] paths`` list, and the tool runs
@@ -47,6 +52,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 PACKAGE_DIR = ROOT / "portrait3d_blender"
 MANIFEST = ROOT / "blender_manifest.toml"
+LICENSE = ROOT / "LICENSE"
 DEFAULT_MODELS = ROOT / "models"
 BUILD_DIR = ROOT / "build"
 STAGE_DIR = BUILD_DIR / "stage"
@@ -55,43 +61,58 @@ CACHE_DIR = BUILD_DIR / "wheels-cache"
 # Where the depth models go inside the archive; core/depth.py looks there first.
 STAGED_MODELS = Path("weights")
 
-# The add-on targets the Python that Blender 4.2 - 5.0 bundle.
-TARGET_PYTHON = (3, 11)
-
 # Fixed timestamp for staged files (reproducible archives); SOURCE_DATE_EPOCH overrides it.
 DEFAULT_EPOCH = 1704067200  # 2024-01-01T00:00:00Z
 
+# One archive per Blender platform, each with the wheels for the Pythons that Blender embeds there:
+# 3.11 in Blender 4.2 - 5.0, 3.13 in 5.1 and later (Blender installs the wheels that match its Python).
+# The pip platform tags are the ones a wheel may carry to run there: glibc 2.28 is what Blender 4.2+
+# itself needs on Linux; macOS 13 is what OpenCV 4.11's macOS wheels need. Intel Macs get 3.11 only:
+# Blender 4.5 LTS is the last release for them, and no mediapipe >= 0.10.30 (the only ones for 3.13)
+# has an x86_64 macOS wheel.
+PYTHONS = ((3, 11), (3, 13))
+_MANYLINUX = [f"manylinux_2_{minor}_x86_64" for minor in range(28, 4, -1)] + [
+    "manylinux2014_x86_64", "manylinux2010_x86_64", "manylinux1_x86_64",
+]
+_MACOS = [f"macosx_{major}_0_{{arch}}" for major in (13, 12, 11)] + [
+    f"macosx_10_{minor}_{{arch}}" for minor in range(16, 8, -1)
+]
+PLATFORMS = {
+    "linux-x64": (_MANYLINUX, PYTHONS),
+    "windows-x64": (["win_amd64"], PYTHONS),
+    "macos-arm64": ([tag.format(arch=arch) for tag in _MACOS for arch in ("arm64", "universal2")], PYTHONS),
+    "macos-x64": ([tag.format(arch=arch) for tag in _MACOS for arch in ("x86_64", "universal2")], ((3, 11),)),
+}
+
 # The wheels the add-on needs at run time, installed by Blender into the shared extensions
 # site-packages. They are downloaded with --no-deps: this list IS the dependency closure, chosen
-# by what the code imports, not by what the packages declare. Findings (clean CPython 3.11 venv
-# with only numpy 1.26.4, importing mediapipe and running selfie_segmentation, face_detection,
-# face_mesh and pose on a photo, and running the depth U-Net's ONNX export through cv2.dnn):
+# by what the code imports, not by what the packages declare (tests/test_build.py walks the
+# imports through the wheels of every platform and Python). Findings, in clean CPython 3.11 and
+# 3.13 venvs with only numpy (1.26.4 and 2.x) and certifi (Blender bundles both), running the
+# segmentation, face and pose tasks on a photo:
 #
-# * numpy is NOT bundled: Blender ships numpy (1.26.x in 4.2 - 5.0), and a second copy in the
-#   extensions site-packages would shadow Blender's own for every add-on.
-# * No torch: the depth network runs in OpenCV's DNN module (already here for mediapipe).
-# * `import mediapipe` needs protobuf (the _framework_bindings extension fails with
-#   "initialization failed" without it), attrs (mediapipe.tasks dataclasses) and cv2, and
-#   mediapipe/python/solutions/drawing_utils.py does `import matplotlib.pyplot` at module level,
-#   which every `import mediapipe` runs (mediapipe/__init__.py imports the solutions package).
-#   So matplotlib and what `import matplotlib.pyplot` imports are needed: pillow, pyparsing,
-#   cycler, python-dateutil, kiwisolver, fonttools, packaging. contourpy (only used by
-#   matplotlib.contour, never imported) and tzdata (dateutil's zoneinfo fallback) are left out.
-# * mediapipe also declares jax, jaxlib, sounddevice, sentencepiece, absl-py and flatbuffers; the
-#   solutions we use import none of them (jax/jaxlib alone would add ~100 MB).
-# * OpenCV: mediapipe declares opencv-contrib-python, but mediapipe and our code only `import cv2`
-#   and use core functions (resize, cvtColor, GaussianBlur, erode, remap). The headless build has
-#   them all, is smaller and does not drag Qt/X11 libraries into Blender. 4.11.0.86 is the last
-#   release that supports numpy 1.x (4.12 requires numpy 2).
+# * numpy is NOT bundled: Blender ships numpy (1.26 in 4.2 - 5.0, 2.x in 5.1+), and a second copy in
+#   the extensions site-packages would shadow Blender's own for every add-on.
+# * No torch: the depth network's ONNX export runs in OpenCV's DNN module (here for mediapipe anyway).
+# * mediapipe 0.10.35 is one py3-none wheel per platform for every Python 3 (a ctypes binding to its C
+#   library, so it does not care which numpy it gets). Its Tasks API imports certifi (Blender's), cv2
+#   and, through mediapipe/tasks/python/vision/drawing_utils.py, `matplotlib.pyplot` at module level.
+#   It declares absl-py, flatbuffers, sounddevice and opencv-contrib-python too; the tasks we run
+#   import none of them. mediapipe 0.10.21 (Intel Macs) also needs protobuf (its _framework_bindings
+#   fail with "initialization failed" without it) and attrs (its tasks' dataclasses).
+# * matplotlib and what `import matplotlib.pyplot` imports: pillow, pyparsing, cycler, python-dateutil,
+#   kiwisolver, fonttools, packaging. contourpy (only used by matplotlib.contour, never imported) and
+#   tzdata (dateutil's zoneinfo fallback) are left out.
+# * OpenCV: the headless build has everything mediapipe and our code use (resize, cvtColor, remap,
+#   the dnn module that runs the depth network...), and does not drag Qt/X11 libraries into Blender.
+#   It is one abi3 wheel per platform for every Python; 4.11.0.86 is the last release that supports
+#   numpy 1.x (4.12 requires numpy 2).
 # * pillow is also imported directly by core/image.py (photo loading, EXIF orientation).
 # * fonttools: its compiled wheel only adds optional Cython accelerators that matplotlib does not
 #   need here; the pure-Python wheel is 1.2 MB instead of 5.5 MB.
 #
 # (requirement, pure): pure=True asks pip for the py3-none-any wheel even when a compiled one exists.
-RUNTIME_WHEELS = [
-    ("mediapipe==0.10.21", False),
-    ("protobuf==4.25.9", False),
-    ("attrs==26.1.0", False),
+COMMON_WHEELS = [
     ("opencv-python-headless==4.11.0.86", False),
     ("matplotlib==3.11.2", False),
     ("pillow==13.0.0", False),
@@ -102,6 +123,23 @@ RUNTIME_WHEELS = [
     ("fonttools==4.68.0", True),
     ("packaging==26.3", False),
 ]
+MEDIAPIPE_WHEELS = {
+    "macos-x64": [("mediapipe==0.10.21", False), ("protobuf==4.25.9", False), ("attrs==26.1.0", False)],
+}
+DEFAULT_MEDIAPIPE_WHEELS = [("mediapipe==0.10.35", False)]
+
+# What Blender bundles in its own Python (and the bpy wheel declares as its dependencies): the only
+# third-party modules the add-on and its wheels may import without a wheel of their own.
+# Blender 5.2 also bundles cattrs and attrs (its extension manager runs on them); 4.2 - 5.0 do not, so
+# neither the add-on nor its wheels may rely on them.
+BLENDER_BUNDLED = ("bpy", "numpy", "requests", "certifi", "idna", "urllib3", "charset_normalizer", "zstandard",
+                   "Cython", "cython")
+
+
+def runtime_wheels(platform):
+    """The (requirement, pure) pairs bundled for a Blender platform."""
+    return MEDIAPIPE_WHEELS.get(platform, DEFAULT_MEDIAPIPE_WHEELS) + COMMON_WHEELS
+
 
 # Keys build.py writes into the staged manifest; the repository manifest must not contain them.
 GENERATED_KEYS = ("platforms", "wheels", "build")
@@ -175,6 +213,18 @@ def _split_requirement(requirement):
     return name, version
 
 
+def wheel_tag_ranks(platform, python):
+    """{tag: rank} of the wheels that run on a Blender platform's CPython `python`; lower is preferred."""
+    tags, _ = _packaging()
+    pip_platforms = PLATFORMS[platform][0]
+    interpreter = f"cp{python[0]}{python[1]}"
+    supported = [
+        *tags.cpython_tags(python, abis=[interpreter], platforms=pip_platforms),
+        *tags.compatible_tags(python, interpreter, pip_platforms),
+    ]
+    return {tag: rank for rank, tag in reversed(list(enumerate(supported)))}
+
+
 def _cached_wheel(requirement, pure, tag_rank):
     """The best wheel in the cache for `requirement`, or None."""
     _, utils = _packaging()
@@ -195,25 +245,29 @@ def _cached_wheel(requirement, pure, tag_rank):
     return None if best is None else best[1]
 
 
-def _pip_download(requirement, pure):
-    """Download one wheel (no dependencies) into the cache, through a temporary folder."""
+def _pip_download(requirement, pure, platform, python):
+    """Download one wheel (no dependencies) for a platform and Python into the cache, through a temporary folder."""
     tmp = CACHE_DIR / ".download"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
+    version = f"{python[0]}.{python[1]}"
     cmd = [
         sys.executable, "-m", "pip", "download",
         "--only-binary=:all:", "--no-deps", "--disable-pip-version-check", "--quiet",
-        "--dest", str(tmp),
+        "--dest", str(tmp), "--python-version", version,
     ]
     if pure:
-        major, minor = TARGET_PYTHON
-        cmd += ["--platform", "any", "--implementation", "py", "--abi", "none",
-                "--python-version", f"{major}.{minor}"]
+        cmd += ["--platform", "any", "--implementation", "py", "--abi", "none"]
+    else:
+        cmd += ["--implementation", "cp", "--abi", f"cp{python[0]}{python[1]}"]
+        for tag in PLATFORMS[platform][0]:
+            cmd += ["--platform", tag]
     cmd.append(requirement)
-    log(f"downloading {requirement}{' (pure Python)' if pure else ''}")
+    log(f"downloading {requirement} for {platform}, Python {version}{' (pure Python)' if pure else ''}")
     result = subprocess.run(cmd, capture_output=True, text=True)
     if result.returncode != 0:
-        raise BuildError(f"pip download {requirement} failed:\n{result.stdout}{result.stderr}")
+        raise BuildError(f"pip download {requirement} ({platform}, Python {version}) failed:\n"
+                         f"{result.stdout}{result.stderr}")
     wheels = list(tmp.glob("*.whl"))
     if len(wheels) != 1:
         raise BuildError(f"pip download {requirement} gave {[w.name for w in wheels]}, expected one wheel")
@@ -223,28 +277,22 @@ def _pip_download(requirement, pure):
     return target
 
 
-def fetch_wheels():
-    """Return the cached wheel for every run-time requirement, downloading only the missing ones."""
-    if sys.version_info[:2] != TARGET_PYTHON:
-        raise BuildError(
-            f"run build.py with Python {TARGET_PYTHON[0]}.{TARGET_PYTHON[1]} (.venv/bin/python): the wheels "
-            f"are chosen for the running interpreter, this is {sys.version.split()[0]}"
-        )
-    tags, _ = _packaging()
-    tag_rank = {tag: rank for rank, tag in enumerate(tags.sys_tags())}
+def fetch_wheels(platform):
+    """{python: [wheel paths]} for a Blender platform, from the cache, downloading only the missing ones."""
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
-    wheels = []
-    for requirement, pure in RUNTIME_WHEELS:
-        wheel = _cached_wheel(requirement, pure, tag_rank)
-        if wheel is None:
-            _pip_download(requirement, pure)
+    by_python = {}
+    for python in PLATFORMS[platform][1]:
+        tag_rank = wheel_tag_ranks(platform, python)
+        wheels = by_python[python] = []
+        for requirement, pure in runtime_wheels(platform):
             wheel = _cached_wheel(requirement, pure, tag_rank)
             if wheel is None:
-                raise BuildError(f"pip downloaded a wheel for {requirement} that does not fit this platform")
-        else:
-            log(f"cached      {wheel.name}")
-        wheels.append(wheel)
-    return wheels
+                _pip_download(requirement, pure, platform, python)
+                wheel = _cached_wheel(requirement, pure, tag_rank)
+                if wheel is None:
+                    raise BuildError(f"pip downloaded a wheel for {requirement} that does not fit {platform}")
+            wheels.append(wheel)
+    return by_python
 
 
 # -----------------------------------------------------------------------------
@@ -307,13 +355,14 @@ def stage(models, wheels, platform):
     (STAGE_DIR / STAGED_MODELS).mkdir(parents=True, exist_ok=True)
     for model in models:
         shutil.copyfile(model, STAGE_DIR / STAGED_MODELS / model.name)
+    shutil.copyfile(LICENSE, STAGE_DIR / LICENSE.name)  # GPL-3.0; the models' and wheels' licences travel inside them
 
     wheel_dir = STAGE_DIR / "wheels"
     wheel_dir.mkdir()
     for wheel in wheels:
         target = wheel_dir / wheel.name
         try:
-            os.link(wheel, target)  # the cache holds ~290 MB; avoid a second copy when possible
+            os.link(wheel, target)  # a zip's wheels are ~100 MB; avoid a second copy when possible
         except OSError:
             shutil.copyfile(wheel, target)
     wheel_paths = sorted(f"./wheels/{w.name}" for w in wheels)
@@ -369,17 +418,13 @@ def depth_models(models_dir):
     return paths
 
 
-def build(out_dir, models_dir, validate=True):
-    """Build the extension archive and return its path."""
+def build_platform(out_dir, models, platform, blender_ext_path, validate=True):
+    """Build (and validate) the archive for one Blender platform and return its path."""
     started = time.monotonic()
-    models = depth_models(models_dir)
-    blender_ext_path = find_blender_ext()
     blender_ext = load_blender_ext(blender_ext_path)
     valid_tags = find_valid_tags(blender_ext_path)
-    platform = blender_ext.platform_from_this_system()  # e.g. "linux-x64"
-
     manifest = tomllib.loads(MANIFEST.read_text(encoding="utf-8"))
-    wheels = fetch_wheels()
+    wheels = sorted({wheel for python_wheels in fetch_wheels(platform).values() for wheel in python_wheels})
     for wheel in wheels:
         if not blender_ext.blender_platform_compatible_with_wheel_platform_from_filepath(platform, wheel.name):
             raise BuildError(f"{wheel.name} does not run on {platform}")
@@ -399,10 +444,19 @@ def build(out_dir, models_dir, validate=True):
         run_blender_ext(blender_ext_path, "validate", "--valid-tags", valid_tags, archive)
         log("blender_ext.py validate: ok")
 
-    size_mb = archive.stat().st_size / 1e6
     log(f"built in {time.monotonic() - started:.1f} s, sha256 {sha256(archive)[:16]}")
-    print(f"{archive} ({size_mb:.1f} MB)")
+    print(f"{archive} ({archive.stat().st_size / 1e6:.1f} MB)")
     return archive
+
+
+def build(out_dir, models_dir, platforms=tuple(PLATFORMS), validate=True):
+    """Build the extension archive of each Blender platform and return their paths."""
+    models = depth_models(models_dir)
+    unknown = sorted(set(platforms) - set(PLATFORMS))
+    if unknown:
+        raise BuildError(f"unknown platform {', '.join(unknown)}; known: {', '.join(PLATFORMS)}")
+    blender_ext_path = find_blender_ext()
+    return [build_platform(out_dir, models, platform, blender_ext_path, validate) for platform in platforms]
 
 
 def main(argv=None):
@@ -410,10 +464,13 @@ def main(argv=None):
     parser.add_argument("--out", type=Path, default=ROOT / "dist", help="output folder (default: dist)")
     parser.add_argument("--models", type=Path, default=DEFAULT_MODELS,
                         help="folder with the depth network's ONNX exports to bundle (default: models)")
+    parser.add_argument("--platform", action="append", choices=list(PLATFORMS), dest="platforms",
+                        help="build only this platform's archive (repeatable; default: all)")
     parser.add_argument("--skip-validate", action="store_true", help="do not run blender_ext.py validate")
     args = parser.parse_args(argv)
     try:
-        build(args.out.resolve(), args.models.resolve(), validate=not args.skip_validate)
+        build(args.out.resolve(), args.models.resolve(), platforms=args.platforms or tuple(PLATFORMS),
+              validate=not args.skip_validate)
     except BuildError as ex:
         print(f"build.py: error: {ex}", file=sys.stderr)
         return 1
