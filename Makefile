@@ -1,10 +1,16 @@
 # `make demo` and `make test` each create or refresh .venv first, so they work on a fresh machine.
 PYTHON ?= python3.11
+# Blender 5.1+ embeds Python 3.13: pyenv's, else whatever python3.13 is on PATH.
+PYTHON313 ?= $(or $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13)),python3.13)
 VENV := .venv
 VENV_PYTHON := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements-installed
 
-.PHONY: demo test test-fast bench build clean
+# One venv per Blender the install test runs in (tests/test_install.py): bpy with the numpy that Blender
+# release bundles, and nothing else but bpy's own dependencies (what Blender ships in its Python).
+BLENDER_STAMPS := .venv-bpy42/.installed .venv-bpy50/.installed .venv-bpy52/.installed
+
+.PHONY: demo test test-fast bench build blenders clean
 
 $(STAMP): requirements.txt
 	test -x $(VENV_PYTHON) || $(PYTHON) -m venv $(VENV)
@@ -17,8 +23,27 @@ demo: $(STAMP)
 	$(VENV_PYTHON) -m portrait3d_blender make examples/grace_hopper.jpg -o out/grace_hopper_3d.mp4 \
 		--width 512 --samples 8 --blend out/grace_hopper_3d.blend --overwrite
 
-test: $(STAMP)
-	$(VENV_PYTHON) -m pytest
+.venv-bpy42/.installed:
+	$(PYTHON) -m venv --clear .venv-bpy42
+	.venv-bpy42/bin/python -m pip install --quiet bpy==4.2.23 numpy==1.26.4
+	.venv-bpy42/bin/python -m pip uninstall --quiet --yes setuptools  # not in Blender's Python
+	touch $@
+
+.venv-bpy50/.installed:
+	$(PYTHON) -m venv --clear .venv-bpy50
+	.venv-bpy50/bin/python -m pip install --quiet bpy==5.0.1 numpy==1.26.4
+	.venv-bpy50/bin/python -m pip uninstall --quiet --yes setuptools  # not in Blender's Python
+	touch $@
+
+.venv-bpy52/.installed:
+	$(PYTHON313) -m venv --clear .venv-bpy52
+	.venv-bpy52/bin/python -m pip install --quiet bpy==5.2.3 numpy==2.3.5
+	touch $@
+
+blenders: $(BLENDER_STAMPS)
+
+test: $(STAMP) $(BLENDER_STAMPS)
+	P3D_REQUIRE_BLENDERS=1 $(VENV_PYTHON) -m pytest
 
 test-fast: $(STAMP)
 	$(VENV_PYTHON) -m pytest -m "not slow"
@@ -31,4 +56,4 @@ build: $(STAMP)
 	$(VENV_PYTHON) build.py
 
 clean:
-	rm -rf build dist out .pytest_cache
+	rm -rf build dist out .pytest_cache .venv-bpy42 .venv-bpy50 .venv-bpy52
