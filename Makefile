@@ -56,4 +56,4 @@ build: $(STAMP)
 	$(VENV_PYTHON) build.py
 
 clean:
-	rm -rf build dist out .pytest_cache .venv-bpy42 .venv-bpy50 .venv-bpy52
+	rm -rf build dist out .pytest_cache
