@@ -1,4 +1,5 @@
 import pickle
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -66,6 +67,28 @@ def torch_reference():
 def _photos(folder):
     """Real photos in both orientations: two portraits (one square) and a landscape group photo."""
     return {"astronaut": ASTRONAUT, "grace_hopper": GRACE_HOPPER, "group": make_group_photo(folder)}
+
+
+def test_the_network_gives_the_same_depth_when_called_from_two_threads_at_once():
+    """A depth map and the Show Depth Map button may run the network together (worker and main thread)."""
+    size = depth.NETWORK_SIZE_PORTRAIT
+    network = depth.load_model(depth.default_model_dir() / depth.model_file_name(size), size)
+    batches = [depth.probe_input(size) * scale for scale in (1.0, 0.5)]
+    expected = [network(batch) for batch in batches]
+    results = [[], []]
+
+    def run(index):
+        for _ in range(8):
+            results[index].append(network(batches[index]))
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for index in (0, 1):
+        assert all(np.array_equal(result, expected[index]) for result in results[index])
+    assert not np.array_equal(expected[0], expected[1])
 
 
 def test_onnx_export_matches_torch_on_real_photos(tmp_path, torch_reference):
