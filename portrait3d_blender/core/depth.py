@@ -16,7 +16,7 @@ import numpy as np
 
 from .errors import WeightsError
 from .fill import extend_into
-from .onnx_file import FLOAT, MalformedModel, read_model
+from .onnx_file import FLOAT, TYPE_NAMES, MalformedModel, read_model
 
 NETWORK_SIZE_PORTRAIT = (256, 192)  # H, W as ARPortraitDepth; landscapes use the transpose
 NETWORK_SIZES = (NETWORK_SIZE_PORTRAIT, NETWORK_SIZE_PORTRAIT[::-1])  # one ONNX model each
@@ -97,7 +97,9 @@ def _check_declarations(path, info, size):
         wanted = (1, channels) + tuple(size)
         found = [(value.name, value.elem_type, value.dims) for value in values]
         if found != [(name, FLOAT, wanted)]:
-            described = ", ".join(f"'{n}' {list(d)}" + ("" if t == FLOAT else f" of type {t}") for n, t, d in found)
+            described = ", ".join(
+                f"'{n}' {list(d)}" + ("" if t == FLOAT else f" of type {TYPE_NAMES.get(t, t)}") for n, t, d in found
+            )
             raise WeightsError(
                 f"{path} has {kind} {described or 'none'}, expected '{name}' float32 {list(wanted)}; {_FIX}"
             )

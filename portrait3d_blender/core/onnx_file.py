@@ -19,6 +19,9 @@ FLOAT = 1
 _FLOAT_DTYPES = {1: np.dtype("<f4"), 10: np.dtype("<f2"), 11: np.dtype("<f8")}
 _OTHER_ITEM_SIZES = {2: 1, 3: 1, 4: 2, 5: 2, 6: 4, 7: 8, 9: 1, 12: 4, 13: 8}
 _TENSOR_LOCATION_EXTERNAL = 1
+TYPE_NAMES = {0: "no tensor type", 1: "float32", 2: "uint8", 3: "int8", 4: "uint16", 5: "int16", 6: "int32",
+              7: "int64", 8: "string", 9: "bool", 10: "float16", 11: "float64", 12: "uint32", 13: "uint64",
+              16: "bfloat16"}
 
 
 class MalformedModel(ValueError):

@@ -116,6 +116,21 @@ def test_symbolic_input_size(tmp_path):
     assert "has input 'rgb_mask' [1, 4, 'height', 192]" in _refusal(_edited(tmp_path, dynamic))
 
 
+def test_wrong_input_name_and_type(tmp_path):
+    def renamed(model):
+        old, model.graph.input[0].name = model.graph.input[0].name, "image"
+        for node in model.graph.node:
+            node.input[:] = ["image" if name == old else name for name in node.input]
+
+    assert "has input 'image' [1, 4, 256, 192], expected 'rgb_mask'" in _refusal(_edited(tmp_path, renamed))
+
+    def half_precision(model):
+        model.graph.input[0].type.tensor_type.elem_type = onnx.TensorProto.FLOAT16
+
+    assert "has input 'rgb_mask' [1, 4, 256, 192] of type float16, expected 'rgb_mask' float32" in _refusal(
+        _edited(tmp_path, half_precision))
+
+
 def test_wrong_output_name(tmp_path):
     def renamed(model):
         model.graph.output[0].name = "depth"
