@@ -133,7 +133,7 @@ def analyse_photo(path, progress=None, cancel=None, depth_source=None):
     mask = segment.person_mask(rgb)
     if photo.working_alpha is not None:
         mask = np.minimum(mask, photo.working_alpha)  # a cut-out's transparent pixels are never the person
-    face = segment.largest_face(rgb)
+    face = segment.largest_face(rgb, mask)
     person_found = segment.has_person(mask) and (face is not None or segment.body_detected(rgb))
     if not person_found:
         mask = np.zeros_like(mask)  # the segmenter's guess on a person-less photo would only mislead depth

@@ -141,9 +141,35 @@ class FaceBox:
     score: float
 
 
-def largest_face(rgb):
-    """The biggest detected face in `rgb` (uint8 H×W×3), or None."""
-    return max(_detected_faces(rgb), key=lambda face: face.width * face.height, default=None)
+def largest_face(rgb, mask=None):
+    """The biggest detected face in `rgb` (uint8 H×W×3), or None.
+
+    The short-range detector sees the image squeezed into 128×128, so a face under about a seventh of the
+    image's long side goes unseen (measured on grace_hopper.jpg pasted small into a 1024×768 photo: a 200-px
+    face is found, a 100-px one is not; the full-range model, which 0.10.21's FaceDetector cannot run, went
+    down to 53 px). So when the whole image shows no face and the person `mask` (float H×W) is given, the
+    square at the top of the person, where a head is, is searched too (the same test: the 100-px face and a
+    48-px one are found; smaller, the segmenter no longer sees the person whole).
+    """
+    faces = _detected_faces(rgb)
+    head = None if faces or mask is None else _head_square(mask)
+    if head is not None:
+        top, left, side = head
+        faces = _detected_faces(rgb[top:top + side, left:left + side], left=left, top=top)
+    return max(faces, key=lambda face: face.width * face.height, default=None)
+
+
+def _head_square(mask):
+    """(top, left, side) of the square as wide as the person's box (or as tall, if shorter) at its top."""
+    rows = np.flatnonzero(mask.max(axis=1) > 0.5)
+    columns = np.flatnonzero(mask.max(axis=0) > 0.5)
+    if rows.size == 0:
+        return None
+    side = int(min(rows[-1] - rows[0], columns[-1] - columns[0])) + 1
+    if side < 16:
+        return None
+    left = int(np.clip((columns[0] + columns[-1] + 1) // 2 - side // 2, 0, mask.shape[1] - side))
+    return int(rows[0]), left, side
 
 
 def _detected_faces(rgb, left=0, top=0):

@@ -22,6 +22,25 @@ def test_face_box_is_on_the_face():
     assert 70 < face.width < 220
 
 
+def test_a_small_face_is_found_at_the_top_of_the_person():
+    # The short-range detector misses a 100-px face in a 1024×768 photo; the square at the top of the person's
+    # mask holds it big enough.
+    from PIL import Image
+
+    portrait = Image.open(GRACE_HOPPER).convert("RGB")
+    big = segment.largest_face(np.asarray(portrait))
+    canvas = Image.new("RGB", (1024, 768), (128, 128, 128))
+    canvas.paste(portrait.resize((portrait.width // 2, portrait.height // 2)), (100, 100))
+    rgb = np.asarray(canvas)
+    mask = segment.person_mask(rgb)
+    assert segment.largest_face(rgb) is None
+    face = segment.largest_face(rgb, mask)
+    assert face is not None
+    assert abs(face.center_x - (100 + big.center_x / 2)) < big.width / 8
+    assert abs(face.center_y - (100 + big.center_y / 2)) < big.height / 8
+    assert 0.8 < face.width / (big.width / 2) < 1.2
+
+
 def test_grayscale_photo_of_a_person():
     mask = segment.person_mask(image.load_photo(CAMERAMAN).working_rgb)
     assert segment.has_person(mask)
