@@ -51,6 +51,7 @@ def main():
     rows.append(("load 12 MP JPEG → working copy", timed(lambda: image.load_photo(photo_path))))
     rows.append(("segmentation (MediaPipe selfie)", timed(lambda: segment.person_mask(rgb))))
     rows.append(("face detection", timed(lambda: segment.largest_face(rgb))))
+    rows.append(("body check (pose landmarks; run only when no face is found)", timed(lambda: segment.body_detected(rgb))))
     size = depth.network_size_for(*rgb.shape[:2])
     batch = depth.probe_input(size)
     rows.append((f"depth network alone ({size[0]}×{size[1]}, ONNX in OpenCV)",
