@@ -11,10 +11,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from .core import camera_path, output_files, pipeline
+from .core import batch_plan, camera_path, image, output_files, output_guard, pipeline, supervisor, verify
 from .core.depth_source import DepthSource
 from .core.errors import USER_ERRORS, Portrait3DError, user_message
-from .core.image import PHOTO_SUFFIXES
 
 OVERWRITE_HINT = "pass --overwrite to replace it"  # the command line's way of allowing an existing output
 GRADE_FIELDS = ("foreground_exposure", "background_exposure", "foreground_saturation", "background_saturation",
@@ -159,11 +158,16 @@ def write_depth_png(nearness, width, height, path, bits=16):
 
 def run_depth(arguments):
     _check_output(arguments.photo, arguments.output, (".png",), arguments.overwrite)
-    analysis = pipeline.analyse_photo(arguments.photo)
-    with output_files.atomic_file(arguments.output) as temporary:
-        write_depth_png(
-            analysis.nearness, analysis.photo.width, analysis.photo.height, temporary, 8 if arguments.eight_bit else 16
-        )
+    with output_guard.claim([arguments.output]):
+        _check_output(arguments.photo, arguments.output, (".png",), arguments.overwrite)  # no one came first
+        analysis = pipeline.analyse_photo(arguments.photo)
+        width, height = analysis.photo.width, analysis.photo.height
+
+        def reads_back(written):
+            verify.image(written, (width, height))
+
+        with output_files.atomic_file(arguments.output, reads_back) as temporary:
+            write_depth_png(analysis.nearness, width, height, temporary, 8 if arguments.eight_bit else 16)
     _report(analysis, f"Wrote {arguments.output}")
 
 
@@ -176,9 +180,8 @@ def _pixel(text):
     return x, y
 
 
-def _make_settings(arguments, analysis):
-    """Settings from the preset (if any), then the options given explicitly."""
-    photo = analysis.photo
+def _make_settings(arguments, photo_width, photo_height):
+    """Settings from the preset (if any), then the options given explicitly, for a photo of this size."""
     settings = pipeline.Settings(
         depth_strength=arguments.depth_strength,
         max_texture_size=arguments.max_texture_size,
@@ -193,14 +196,14 @@ def _make_settings(arguments, analysis):
         **{field: getattr(arguments, field) for field in GRADE_FIELDS},
     )
     if arguments.preset:
-        for name, value in output_files.preset_settings(arguments.preset, max(photo.width, photo.height)).items():
+        for name, value in output_files.preset_settings(arguments.preset, max(photo_width, photo_height)).items():
             setattr(settings, name, value)
     if arguments.samples is not None:
         settings.render_samples = arguments.samples
     if arguments.mesh_resolution is not None:
         settings.mesh_resolution = arguments.mesh_resolution
     if arguments.width:
-        long_over_width = max(photo.width, photo.height) / photo.width
+        long_over_width = max(photo_width, photo_height) / photo_width
         settings.render_size = max(16, round(arguments.width * long_over_width))
     return settings
 
@@ -231,27 +234,48 @@ def _in_depth_requests(arguments):
     return requests
 
 
+def _make_outputs(arguments, output):
+    """Every file `make` will write, each checked (not taken, not the photo, a folder we can write in) before
+    any work."""
+    _check_output(arguments.photo, output, overwrite=arguments.overwrite)
+    files = [output]
+    maps = output_files.map_paths(output) if arguments.depth_maps else ()
+    for path, suffixes in ((arguments.blend, (".blend",)), (arguments.still, (".png",)), *((m, (".png",)) for m in maps)):
+        if path is not None:
+            _check_output(arguments.photo, path, suffixes, arguments.overwrite)
+            files.append(path)
+    for path in arguments.export:
+        output_files.check_mesh_export(path, arguments.photo, arguments.overwrite)
+        files += output_files.mesh_export_files(path)
+    return files
+
+
+def _frame_size(arguments, settings, photo_size):
+    """The size of the frames `make` renders for a photo of `photo_size` (twice as wide side by side)."""
+    width, height = output_files.render_size(*photo_size, settings.render_size)
+    return (width * 2, height) if arguments.stereo == "sbs" else (width, height)
+
+
+def _check_frames(arguments, fmt, settings, photo_size):
+    """Refuse in one line a frame size the encoder cannot take, or a disk that clearly cannot hold the render."""
+    frame = _frame_size(arguments, settings, photo_size)
+    what = f"--width {arguments.width} on a {photo_size[0]}×{photo_size[1]} photo " if arguments.width else ""
+    output_guard.check_render(fmt, *frame, settings.fps, what)
+    output_guard.check_free_space(Path(arguments.output).parent,
+                                  output_guard.estimated_bytes(fmt, *frame, settings.frames),
+                                  f"{settings.frames} frames of {frame[0]}×{frame[1]} as {fmt}")
+
+
 def run_make(arguments):
     fmt = output_files.format_of(arguments.output)
     output = Path(arguments.output)
-    _check_output(arguments.photo, output, overwrite=arguments.overwrite)
-    extras = []  # further files, all checked before any work starts
-    if arguments.depth_maps:
-        extras += output_files.map_paths(output)
-    if arguments.blend is not None:
-        _check_output(arguments.photo, arguments.blend, (".blend",), arguments.overwrite)
-    if arguments.still is not None:
-        _check_output(arguments.photo, arguments.still, (".png",), arguments.overwrite)
+    files = _make_outputs(arguments, output)
     if arguments.dof is not None and arguments.dof <= 0:
         raise CommandError("--dof must be a positive f-stop")
     if arguments.focus_at is not None and arguments.dof is None:
         raise CommandError("--focus-at goes with --dof F_STOP")
     if arguments.focus == "all-faces" and (arguments.dof is None or arguments.focus_at is not None):
         raise CommandError("--focus all-faces goes with --dof F_STOP, and not with --focus-at")
-    for path in extras:
-        _check_output(arguments.photo, path, (path.suffix,), arguments.overwrite)
-    for path in arguments.export:
-        output_files.check_mesh_export(path, arguments.photo, arguments.overwrite)
     if arguments.frames < 2:
         raise CommandError("--frames must be at least 2")
     if min(arguments.foreground_saturation, arguments.background_saturation, arguments.haze_density) < 0:
@@ -260,13 +284,22 @@ def run_make(arguments):
         raise CommandError("--temperature-foreground and --temperature-background are in kelvin, 1000 or more")
     depth_source = _depth_source(arguments)
     in_depth_requests = _in_depth_requests(arguments)
+    photo_size = image.displayed_size(arguments.photo)
+    settings = _make_settings(arguments, *photo_size)
+    _check_frames(arguments, fmt, settings, photo_size)
+    with output_guard.claim(files):
+        _make_outputs(arguments, output)  # again, holding the locks: a run that finished meanwhile wins
+        _make_claimed(arguments, output, fmt, settings, depth_source, in_depth_requests)
+
+
+def _make_claimed(arguments, output, fmt, settings, depth_source, in_depth_requests):
+    """`make` once every output is checked and locked."""
     import bpy
 
     from .blender import export, focus, in_depth, outputs
     from .blender import scene as blender_scene
 
     analysis = pipeline.analyse_photo(arguments.photo, depth_source=depth_source)
-    settings = _make_settings(arguments, analysis)
     focus_point = (0.0, 0.0, 0.0)  # the face
     if arguments.focus_at is not None:
         x, y = arguments.focus_at
@@ -301,20 +334,8 @@ def run_make(arguments):
         output_files.write_maps(analysis, depth_path, mask_path, bits=8)
         written += [depth_path, mask_path]
     if arguments.blend is not None:
-        with output_files.atomic_file(arguments.blend) as temporary:
-            bpy.ops.wm.save_as_mainfile(filepath=str(temporary), copy=True)
-        written.append(arguments.blend)
+        written.append(outputs.save_blend_copy(arguments.blend))
     _report(analysis, "\n".join(f"Wrote {path}" for path in written))
-
-
-def batch_photos(folder):
-    """The photos directly inside `folder`, by name; hidden files (our own temporaries) are not photos."""
-    if not folder.is_dir():
-        raise CommandError(f"Not a folder: {folder}")
-    return sorted(
-        path for path in folder.iterdir()
-        if path.is_file() and path.suffix.lower() in PHOTO_SUFFIXES and not path.name.startswith(".")
-    )
 
 
 def _return_freed_memory():
@@ -328,16 +349,20 @@ def _return_freed_memory():
         trim(0)
 
 
+def _one_line(error):
+    """A failure as one line: our errors and OSErrors say what they mean; anything else is named by its type."""
+    if isinstance(error, USER_ERRORS):
+        return user_message(error, OVERWRITE_HINT)
+    return f"{type(error).__name__}: {verify.blender_error_line(error)}"
+
+
 def run_batch(arguments, on_photo_done=None):
     """`make` for every photo in a folder, one at a time in this process, with a fresh scene for each.
 
-    A result already on disk is skipped (so a stopped batch resumes), a photo that fails is reported and
-    the batch goes on; the summary names every failure. `on_photo_done(path, status)` lets a benchmark watch.
+    A result the manifest records as complete is skipped (so a stopped batch resumes); any photo that fails,
+    whatever the error, is reported and the batch goes on; the summary, always printed, names every failure.
+    `on_photo_done(path, status)` lets a benchmark watch.
     """
-    import gc
-
-    from .blender import photo3d
-
     single_files = [flag for flag, value in (("--export", arguments.export), ("--blend", arguments.blend),
                                              ("--still", getattr(arguments, "still", None))) if value]
     if single_files:
@@ -346,35 +371,76 @@ def run_batch(arguments, on_photo_done=None):
         raise CommandError("--text and --sticker go at a pixel of one photo: use make")
     if arguments.depth_map is not None and arguments.depth_map.lower() != "auto":
         raise CommandError("batch takes --depth-map auto (each photo's own depth); one depth map fits one photo")
-    photos = batch_photos(arguments.folder)
+    if not arguments.folder.is_dir():
+        raise CommandError(f"Not a folder: {arguments.folder}")
+    if arguments.output.exists() and not arguments.output.is_dir():
+        raise CommandError(f"Output for a batch is a file, not a folder: {arguments.output}")
     arguments.output.mkdir(parents=True, exist_ok=True)
-    suffix = output_files.SUFFIX_OF_FORMAT[arguments.format.upper()]
+    output_guard.probe_writable(arguments.output)
+    fmt = arguments.format.upper()
+    with output_guard.claim([arguments.output / batch_plan.MANIFEST_NAME]):
+        work, own = batch_plan.plan(arguments.folder, arguments.output, fmt)
+        _batch(arguments, fmt, work, own, on_photo_done)
+
+
+def _batch(arguments, fmt, work, own, on_photo_done):
+    import gc
+
+    manifest = batch_plan.Manifest(arguments.output)
     counts = {"made": 0, "skipped": 0, "failed": 0}
     failures = []
-    for photo in photos:
-        output = arguments.output / f"{photo.stem}{suffix}"
-        if output.exists() and not arguments.overwrite:
-            status = "skipped"
-        else:
-            single = argparse.Namespace(**vars(arguments))
-            single.photo, single.output = photo, str(output) + ("/" if not suffix else "")
+
+    def tally():
+        left_out = f"; {len(own)} of its own outputs left out" if own else ""
+        return (f"Batch: {counts['made']} made, {counts['skipped']} skipped (already there), "
+                f"{counts['failed']} failed, of {len(work)} photos in {arguments.folder}{left_out}")
+
+    try:
+        for photo, output in work:
             try:
-                run_make(single)
-                status = "made"
-            except USER_ERRORS as error:
+                status = _batch_photo(arguments, fmt, manifest, photo, output)
+            except Exception as error:  # noqa: BLE001 - any failure of one photo is reported, the batch goes on
                 status = "failed"
-                failures.append(f"{photo.name}: {user_message(error, OVERWRITE_HINT)}")
+                failures.append(f"{photo.name}: {_one_line(error)}")
                 print(f"error: {failures[-1]}", file=sys.stderr)
-            photo3d.forget_analyses()
-            gc.collect()
-            _return_freed_memory()
-        counts[status] += 1
-        if on_photo_done is not None:
-            on_photo_done(photo, status)
-    print(f"Batch: {counts['made']} made, {counts['skipped']} skipped (already there), "
-          f"{counts['failed']} failed, of {len(photos)} photos in {arguments.folder}")
+            if status != "skipped":
+                from .blender import photo3d
+
+                photo3d.forget_analyses()
+                gc.collect()
+                _return_freed_memory()
+            counts[status] += 1
+            supervisor.note_tally(tally())
+            if on_photo_done is not None:
+                on_photo_done(photo, status)
+    finally:
+        print(tally())
     if failures:
-        raise CommandError(f"{len(failures)} of {len(photos)} photos failed: " + "; ".join(failures))
+        raise CommandError(f"{len(failures)} of {len(work)} photos failed: " + "; ".join(failures))
+
+
+def _batch_photo(arguments, fmt, manifest, photo, output):
+    """Make one photo's result unless the manifest (or reading it back) shows it is done; 'made' or 'skipped'."""
+    def files():
+        return batch_plan.result_files(output, fmt, arguments.depth_maps)
+
+    if manifest.is_done(output) and not arguments.overwrite:
+        return "skipped"
+    single = argparse.Namespace(**vars(arguments))
+    single.photo, single.output = photo, str(output) + ("/" if fmt == "PNG" else "")
+    exists = output.is_dir() if fmt == "PNG" else output.exists()
+    if exists and not arguments.overwrite:
+        photo_size = image.displayed_size(photo)
+        settings = _make_settings(single, *photo_size)
+        state = batch_plan.check_existing(output, fmt, settings.frames, _frame_size(single, settings, photo_size))
+        if state == "complete" and all(path.is_file() for path in files()):
+            manifest.record(output, photo, files())  # made before the manifest existed: adopted
+            return "skipped"
+        single.overwrite = True  # unreadable: nothing of value is lost by making it again
+        print(f"Remaking {output.name}: the one there does not read back", file=sys.stderr)
+    run_make(single)
+    manifest.record(output, photo, files())
+    return "made"
 
 
 def _report(analysis, message):
@@ -384,7 +450,11 @@ def _report(analysis, message):
 
 
 def main(argv=None):
-    arguments = _parser().parse_args(argv)
+    """Run the command line: in a worker process that Ctrl-C and SIGTERM stop at once (see `supervisor`),
+    unless this is that worker."""
+    arguments = _parser().parse_args(argv)  # usage errors from here, before a worker starts
+    if not supervisor.in_worker():
+        return supervisor.run(sys.argv[1:] if argv is None else [str(argument) for argument in argv])
     commands = {"depth": run_depth, "make": run_make, "batch": run_batch}
     try:
         commands[arguments.command](arguments)

@@ -23,7 +23,7 @@ def test_batch_goes_on_past_bad_files_and_resumes(tmp_path):
     assert first.returncode == 1  # something failed, and the exit code says so
     assert "Batch: 2 made, 0 skipped (already there), 1 failed, of 3 photos" in first.stdout
     assert any("broken.jpg" in line for line in _error_lines(first.stderr))
-    assert sorted(path.name for path in results.iterdir()) == ["astronaut.gif", "hopper.gif"]
+    assert sorted(path.name for path in results.iterdir()) == [".portrait3d-batch.json", "astronaut.gif", "hopper.gif"]
 
     made = (results / "hopper.gif").stat().st_mtime_ns
     (photos / "broken.jpg").unlink()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import bpy
 
-from ..core import output_files
+from ..core import output_files, verify
 from ..core.errors import ExportError, OutputExistsError
 from .mesh import FILL_COLOR_NAME
 
@@ -222,57 +222,16 @@ def export_meshes(context, photo, output, overwrite=False):
     missing = [obj.name for obj in objects if obj.name not in view_layer.objects]
     if missing:
         raise ExportError(f"Not in the current view layer, so not exported: {', '.join(missing)}")
-    staging = output_files.temporary_name(output.with_suffix(""), tag="export")
-    staging.mkdir()
+    staging = output_files.temporary_folder(output, "export")
     target = staging / output.name
     try:
-        with _only_selected(view_layer, objects), context.temp_override(
-            view_layer=view_layer, selected_objects=list(objects), active_object=objects[0]
-        ):
-            if fmt == "GLB":
-                with _export_materials(objects, unlit=True):
-                    bpy.ops.export_scene.gltf(
-                        filepath=str(target),
-                        export_format="GLB",
-                        use_selection=True,
-                        export_materials="EXPORT",
-                        export_image_format="AUTO",
-                        export_texcoords=True,
-                        export_normals=True,
-                        export_vertex_color="NAME",  # the computed fill only (white under the photo)
-                        export_vertex_color_name=FILL_COLOR_NAME,
-                        export_all_vertex_colors=False,
-                        export_animations=False,
-                        export_cameras=False,
-                        export_lights=False,
-                        export_yup=True,
-                    )
-            elif fmt == "OBJ":
-                with _export_materials(objects, unlit=False, texture_folder=staging, stem=output.stem):
-                    bpy.ops.wm.obj_export(
-                        filepath=str(target),
-                        export_selected_objects=True,
-                        export_materials=True,
-                        export_uv=True,
-                        export_normals=True,
-                        export_colors=True,  # the computed fill (MTL has no place for colours per vertex)
-                        path_mode="STRIP",  # the MTL names its textures by file name: they lie beside it
-                        forward_axis="NEGATIVE_Z",
-                        up_axis="Y",
-                    )
-            else:
-                bpy.ops.wm.ply_export(
-                    filepath=str(target),
-                    export_selected_objects=True,
-                    export_uv=True,
-                    export_normals=True,
-                    export_colors="SRGB",
-                    ascii_format=False,
-                    forward_axis="NEGATIVE_Z",
-                    up_axis="Y",
-                )
-        if not target.is_file():
-            raise ExportError(f"Blender's exporter wrote nothing for {output}")
+        try:
+            _run_exporter(context, view_layer, objects, fmt, target, staging, output.stem)
+            if not target.is_file():
+                raise ExportError("Blender's exporter wrote nothing")
+            _verify_export(context, objects, target, staging)
+        except (RuntimeError, OSError, output_files.OutputError) as error:
+            raise ExportError(str(verify.write_failure(output, error))) from None
         companions = sorted(path for path in staging.iterdir() if path != target)
         for path in [target, *companions]:
             destination = output.parent / path.name
@@ -285,4 +244,63 @@ def export_meshes(context, photo, output, overwrite=False):
         os.replace(target, output)
         return [output] + [output.parent / path.name for path in companions]
     finally:
-        output_files.remove_folder(staging)
+        output_files.remove_path(staging)
+
+
+def _verify_export(context, objects, target, staging):
+    """The exported file parses with every vertex of the (evaluated) meshes; an OBJ's textures read back."""
+    depsgraph = context.evaluated_depsgraph_get()
+    vertices = sum(len(obj.evaluated_get(depsgraph).data.vertices) for obj in objects)
+    verify.MESH_CHECKS[target.suffix.lower()](target, vertices)
+    for texture in staging.iterdir():
+        if texture.suffix.lower() in (".png", ".jpg", ".webp", ".tif", ".bmp"):
+            verify.image(texture)
+
+
+def _run_exporter(context, view_layer, objects, fmt, target, staging, stem):
+    """Blender's exporter for `fmt`, on exactly `objects`, writing `target` (and an OBJ's files in `staging`)."""
+    with _only_selected(view_layer, objects), context.temp_override(
+        view_layer=view_layer, selected_objects=list(objects), active_object=objects[0]
+    ):
+        if fmt == "GLB":
+            with _export_materials(objects, unlit=True):
+                bpy.ops.export_scene.gltf(
+                    filepath=str(target),
+                    export_format="GLB",
+                    use_selection=True,
+                    export_materials="EXPORT",
+                    export_image_format="AUTO",
+                    export_texcoords=True,
+                    export_normals=True,
+                    export_vertex_color="NAME",  # the computed fill only (white under the photo)
+                    export_vertex_color_name=FILL_COLOR_NAME,
+                    export_all_vertex_colors=False,
+                    export_animations=False,
+                    export_cameras=False,
+                    export_lights=False,
+                    export_yup=True,
+                )
+        elif fmt == "OBJ":
+            with _export_materials(objects, unlit=False, texture_folder=staging, stem=stem):
+                bpy.ops.wm.obj_export(
+                    filepath=str(target),
+                    export_selected_objects=True,
+                    export_materials=True,
+                    export_uv=True,
+                    export_normals=True,
+                    export_colors=True,  # the computed fill (MTL has no place for colours per vertex)
+                    path_mode="STRIP",  # the MTL names its textures by file name: they lie beside it
+                    forward_axis="NEGATIVE_Z",
+                    up_axis="Y",
+                )
+        else:
+            bpy.ops.wm.ply_export(
+                filepath=str(target),
+                export_selected_objects=True,
+                export_uv=True,
+                export_normals=True,
+                export_colors="SRGB",
+                ascii_format=False,
+                forward_axis="NEGATIVE_Z",
+                up_axis="Y",
+            )

@@ -11,9 +11,10 @@ from pathlib import Path
 import bpy
 import numpy as np
 
-from ..core import camera_path, depth_of_field, output_files, pipeline
-from ..core.errors import NoFaceError, one_line
+from ..core import camera_path, depth_of_field, output_files, pipeline, verify
+from ..core.errors import NoFaceError
 from . import compat
+from . import render as blender_render
 
 FOCUS_SUFFIX = " Focus"
 STEREO_MODES = {"SIDE_BY_SIDE": "SIDEBYSIDE", "ANAGLYPH": "ANAGLYPH"}
@@ -178,11 +179,11 @@ def render_still(scene, output, frame=None):
     output = Path(output)
     if frame is not None:
         scene.frame_set(frame)
-    with output_files.atomic_file(output) as temporary, _still_output(scene, temporary):
-        try:
-            bpy.ops.render.render(write_still=True, scene=scene.name)
-        except RuntimeError as error:  # Blender's own report, e.g. no camera or an engine failure
-            raise output_files.OutputError(f"Blender could not render {output}: {one_line(error)}") from None
-        if not temporary.is_file():
-            raise output_files.OutputError(f"Blender rendered no image for {output}")
+    size = blender_render.frame_size(scene)
+
+    def reads_back(written):
+        verify.image(written, size)
+
+    with output_files.atomic_file(output, reads_back) as temporary, _still_output(scene, temporary):
+        bpy.ops.render.render(write_still=True, scene=scene.name)  # a RuntimeError: one line from atomic_file
     return output

@@ -1,7 +1,8 @@
 """Render the scene's animation to MP4 (H.264), WebM (VP9), an animated GIF or a folder of PNG frames.
 
-Blender renders into a temporary file or folder beside the destination (a private temporary folder of PNG frames
-for a GIF); only a complete render is renamed into place. The same `PendingOutput` serves the synchronous render
+Blender renders into a temporary file or folder beside the destination (a folder of PNG frames for a GIF); only
+a render that reads back whole — every video frame decodes, every PNG frame loads, at the size asked — is renamed
+into place. The same `PendingOutput` serves the synchronous render
 of the CLI and tests and the UI's render job, which finishes it from a timer once Blender reports completion.
 """
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import bpy
 
-from ..core import output_files
+from ..core import output_files, output_guard, supervisor, verify
 from . import compat
 from . import render as blender_render
 
@@ -24,17 +25,19 @@ class PendingOutput:
         self.error = ""
         if self.format in ("MP4", "WEBM"):
             self.target = output_files.temporary_name(self.output)
-        elif self.format == "GIF":
-            self.target = output_files.gif_frames_folder()
+            for view in self._view_files():  # a stereo video's name, journaled so a kill leaves none
+                supervisor.note_temporary(view)
         else:
-            self.target = output_files.temporary_name(self.output.with_suffix(""), tag="frames")
-            self.target.mkdir()
+            self.target = output_files.temporary_folder(self.output, "frames")
 
     def configure(self, scene):
-        """Point the scene's output at the temporary target in this format."""
+        """Point the scene's output at the temporary target in this format (OutputError if the encoder cannot
+        take the scene's frame size or rate)."""
         self.fps = scene.render.fps / scene.render.fps_base
         self.previous_filepath = scene.render.filepath
         self.frame_count = scene.frame_end - scene.frame_start + 1
+        self.size = blender_render.frame_size(scene)
+        output_guard.check_render(self.format, *self.size, self.fps)
         if self.format == "MP4":
             blender_render.configure_video(scene, self.target)
         elif self.format == "WEBM":
@@ -42,32 +45,41 @@ class PendingOutput:
         else:
             configure_frames(scene, self.target)
 
+    def _view_files(self):
+        return [self.target.with_name(f"{self.target.stem}{view}{self.target.suffix}") for view in ("_L", "_R")]
+
+    def _video_file(self):
+        """The file Blender wrote: a stereo 3D video is named after its first view (`_L`), both views in it."""
+        return next((path for path in [self.target, *self._view_files()] if path.is_file()), None)
+
     def commit(self):
-        """Move the finished render into place; raises OutputError (after cleaning up) if it is incomplete."""
+        """Move the finished render into place once it reads back whole; otherwise raise OutputError (naming a
+        full disk as such) after cleaning up, leaving no final file."""
         try:
             if self.format in ("MP4", "WEBM"):
-                if not self.target.is_file():
-                    raise output_files.OutputError(f"Blender wrote no video for {self.output}")
-                self.target.replace(self.output)
+                video = self._video_file()
+                if video is None:
+                    raise output_files.OutputError("Blender wrote no video")
+                verify.video(video, self.frame_count, self.size)
+                video.replace(self.output)
                 return
             frames = output_files.frame_files(self.target)
-            if len(frames) != self.frame_count:
-                raise output_files.OutputError(
-                    f"Rendered {len(frames)} of {self.frame_count} frames; {self.output} was not written"
-                )
+            verify.frames_folder(frames, self.frame_count, self.size)
             if self.format == "GIF":
-                output_files.write_gif_atomic(frames, self.output, self.fps)
+                output_files.write_gif_atomic(frames, self.output, self.fps, self.size)
             else:
                 output_files.commit_folder(self.target, self.output)
+        except (OSError, output_files.OutputError) as error:
+            raise verify.write_failure(self.output, error) from None
         finally:
             self.state = "DONE"
             self.discard()
 
     def discard(self):
-        if self.target.is_dir():
-            output_files.remove_folder(self.target)
-        else:
-            self.target.unlink(missing_ok=True)
+        output_files.remove_path(self.target)
+        if self.format in ("MP4", "WEBM"):
+            for view in self._view_files():
+                view.unlink(missing_ok=True)
 
 
 def configure_frames(scene, folder):
@@ -87,6 +99,9 @@ def render_animation(scene, output, fmt=None):
     try:
         pending.configure(scene)
         bpy.ops.render.render(animation=True, scene=scene.name)
+    except RuntimeError as error:  # Blender could not write (its message may be a whole traceback)
+        pending.discard()
+        raise verify.write_failure(pending.output, error) from None
     except BaseException:
         pending.discard()
         raise
@@ -129,7 +144,11 @@ def start_render_job(scene, output, fmt=None, on_finished=None):
     if _pending is not None and _pending.state != "DONE":
         raise output_files.OutputError("A Portrait 3D render is already running")
     pending = PendingOutput(output, fmt)
-    pending.configure(scene)
+    try:
+        pending.configure(scene)
+    except BaseException:
+        pending.discard()
+        raise
     scene_name = scene.name
     _pending = pending
     bpy.app.handlers.render_complete.append(_on_render_complete)
@@ -186,3 +205,22 @@ def _point_scene_at(scene, pending):
         scene.render.filepath = str(pending.output / output_files.FRAME_PREFIX)
     else:  # Blender cannot write a GIF itself: the output is back where it was
         scene.render.filepath = pending.previous_filepath
+
+
+def save_blend_copy(path):
+    """Save the open file as a copy at `path`, renamed into place only once it reopens with every object."""
+    objects = len(bpy.data.objects)
+
+    def reopens(written):
+        verify.blend_bytes(written)
+        try:
+            with bpy.data.libraries.load(str(written)) as (data_from, _):
+                found = len(data_from.objects)
+        except OSError as error:
+            raise output_files.OutputError(f"the .blend does not reopen ({error})") from None
+        if found != objects:
+            raise output_files.OutputError(f"the .blend reopens with {found} of {objects} objects")
+
+    with output_files.atomic_file(path, reopens) as temporary:
+        bpy.ops.wm.save_as_mainfile(filepath=str(temporary), copy=True)
+    return Path(path)

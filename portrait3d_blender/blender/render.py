@@ -2,6 +2,7 @@
 
 import bpy
 
+from ..core import output_files
 from . import compat
 
 GPU_BACKENDS = ("OPTIX", "CUDA", "HIP", "METAL", "ONEAPI")
@@ -9,9 +10,20 @@ GPU_BACKENDS = ("OPTIX", "CUDA", "HIP", "METAL", "ONEAPI")
 
 def output_size(intrinsics, long_side):
     """Render size with the photo's aspect; even numbers, because H.264 needs them."""
-    scale = long_side / max(intrinsics.width, intrinsics.height)
-    width = max(2, 2 * round(intrinsics.width * scale / 2))
-    height = max(2, 2 * round(intrinsics.height * scale / 2))
+    return output_files.render_size(intrinsics.width, intrinsics.height, long_side)
+
+
+def frame_size(scene):
+    """The size of the frames the scene renders: twice as wide (or tall) for stereo side by side (top-bottom)."""
+    render = scene.render
+    width = round(render.resolution_x * render.resolution_percentage / 100)
+    height = round(render.resolution_y * render.resolution_percentage / 100)
+    if render.use_multiview and render.views_format == "STEREO_3D":
+        stereo = render.image_settings.stereo_3d_format
+        if stereo.display_mode == "SIDEBYSIDE" and not stereo.use_squeezed_frame:
+            width *= 2
+        elif stereo.display_mode == "TOPBOTTOM" and not stereo.use_squeezed_frame:
+            height *= 2
     return width, height
 
 

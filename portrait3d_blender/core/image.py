@@ -4,6 +4,7 @@ The full-resolution pixels are decoded only when the texture needs them: Blender
 directly, and the EXIF rotation is then applied to the UVs instead of the pixels (see `stored_uv_transform`).
 """
 
+import stat
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +46,9 @@ def _open(path):
         raise PhotoError(f"Photo not found: {path}")
     if path.is_dir():
         raise PhotoError(f"Expected a photo file, got a folder: {path}")
+    if not path.is_file():  # reading a FIFO or a device would block or never end
+        kind = "a FIFO (named pipe)" if stat.S_ISFIFO(path.stat().st_mode) else "not a regular file"
+        raise PhotoError(f"Expected a photo file, got {kind}: {path}")
     if path.stat().st_size == 0:
         raise PhotoError(f"Photo file is empty: {path}")
     try:
@@ -113,6 +117,20 @@ def _decode_upright(image, path, draft_size=None):
     return _to_rgb_and_alpha(image)
 
 
+def _upright_size(image, orientation):
+    stored_w, stored_h = image.size
+    return (stored_h, stored_w) if orientation in (5, 6, 7, 8) else (stored_w, stored_h)
+
+
+def displayed_size(path):
+    """(width, height) of the photo as displayed (EXIF rotation applied), from its header alone."""
+    image = _open(path)
+    try:
+        return _upright_size(image, _exif_details(image)[0])
+    finally:
+        image.close()
+
+
 def load_photo(path, working_long_side=WORKING_LONG_SIDE):
     """Open `path` and decode only a working copy (JPEG draft mode makes a 12 MP photo decode in milliseconds)."""
     import cv2
@@ -121,10 +139,7 @@ def load_photo(path, working_long_side=WORKING_LONG_SIDE):
     try:
         orientation, focal_35mm = _exif_details(image)
         stored_w, stored_h = image.size
-        if orientation in (5, 6, 7, 8):
-            width, height = stored_h, stored_w
-        else:
-            width, height = stored_w, stored_h
+        width, height = _upright_size(image, orientation)
         blender_can_read = (
             image.format in BLENDER_READABLE_FORMATS and image.mode in BLENDER_READABLE_MODES
         )

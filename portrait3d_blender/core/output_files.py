@@ -8,11 +8,12 @@ user asked to replace it.
 import contextlib
 import os
 import shutil
-import tempfile
 import uuid
 from pathlib import Path
 
 import numpy as np
+
+from . import output_guard, supervisor, verify
 from .errors import ExportError, OutputError, OutputExistsError
 
 FORMATS = ("MP4", "WEBM", "GIF", "PNG")  # PNG: a folder of numbered frames
@@ -35,7 +36,12 @@ def format_of(output):
     """'MP4', 'WEBM', 'GIF' or 'PNG' (a folder: the text ends in a slash, names a folder, or has no suffix)."""
     text = os.fspath(output)
     path = Path(text)
-    if text.endswith(("/", os.sep)) or path.is_dir() or not path.suffix:
+    if text.endswith(("/", os.sep)) or not path.suffix:
+        return "PNG"
+    if path.is_dir():
+        if path.suffix.lower() in FORMAT_OF_SUFFIX:
+            raise OutputError(f"Output is a folder, not a {path.suffix} file: {text} (end it with / to render PNG "
+                              "frames into it)")
         return "PNG"
     try:
         return FORMAT_OF_SUFFIX[path.suffix.lower()]
@@ -55,6 +61,13 @@ def preset_settings(name, photo_long_side):
     if values.get("render_size", 0) is None:
         values["render_size"] = min(photo_long_side, FINAL_SIZE_CAP)
     return values
+
+
+def render_size(photo_width, photo_height, long_side):
+    """Render size for a photo, `long_side` pixels on its long side, with its aspect; even numbers, because
+    H.264 needs them."""
+    scale = long_side / max(photo_width, photo_height)
+    return max(2, 2 * round(photo_width * scale / 2)), max(2, 2 * round(photo_height * scale / 2))
 
 
 def frame_files(folder):
@@ -79,6 +92,7 @@ def check_output(output, photo=None, overwrite=False, fmt=None):
             raise OutputError(f"Refusing to write frames over the input photo: {photo}")
     if not output.parent.is_dir():
         raise OutputError(f"Output folder does not exist: {output.parent}")
+    output_guard.probe_writable(output.parent)
     if fmt == "PNG":
         if output.exists() and not output.is_dir():
             raise OutputError(f"Output for PNG frames is a file, not a folder: {output}")
@@ -92,20 +106,51 @@ def check_output(output, photo=None, overwrite=False, fmt=None):
 
 
 def temporary_name(output, tag="partial"):
-    """A fresh hidden name beside `output`, on the same file system so that the final rename is atomic."""
+    """A fresh hidden name beside `output`, on the same file system so that the final rename is atomic.
+
+    The name is journaled (see `supervisor`), so it is removed even if the run is killed, and it has the form
+    `output_guard.stale_temporaries` recognises, so the next run on `output` removes it if all else failed.
+    """
     output = Path(output)
-    return output.with_name(f".{output.stem}.{uuid.uuid4().hex[:8]}.{tag}{output.suffix}")
+    temporary = output.with_name(f".{output.stem}.{uuid.uuid4().hex[:8]}.{tag}{output.suffix}")
+    supervisor.note_temporary(temporary)
+    return temporary
+
+
+def temporary_folder(output, tag):
+    """A fresh hidden folder beside `output` (for frames, or an export's several files)."""
+    folder = temporary_name(output, tag)
+    folder.mkdir()
+    return folder
+
+
+def remove_path(path):
+    """Remove a file or a folder with what it holds; nothing if it is not there."""
+    path = Path(path)
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
-def atomic_file(output):
-    """Yield a fresh path beside `output` (not yet created); it replaces `output` only if the block succeeds.
+def atomic_file(output, check=None):
+    """Yield a fresh path beside `output` (not yet created); it replaces `output` only if the block succeeds
+    and `check(path)` (a `verify` function) accepts what was written. A write that fails — a full disk, a lost
+    permission, an I/O error, a file that does not read back — is one OutputError naming the output.
 
     The path must not exist beforehand: Blender would keep a `.blend1` backup of an existing file.
     """
     temporary = temporary_name(output)
     try:
-        yield temporary
+        try:
+            yield temporary
+            if not temporary.is_file():
+                raise OutputError("nothing was written")
+            if check is not None:
+                check(temporary)
+        except (OSError, RuntimeError, OutputError) as error:  # RuntimeError: a Blender operator's failure
+            raise verify.write_failure(output, error) from None
         os.replace(temporary, output)
     finally:
         temporary.unlink(missing_ok=True)
@@ -125,11 +170,23 @@ def commit_folder(staged, output):
     staged.rmdir()
 
 
+def gif_delays(frames, fps):
+    """Each frame's delay in milliseconds, whole hundredths of a second as GIF stores them, so that the
+    animation keeps `fps` on average: frame i ends at round(100·(i+1)/fps) hundredths. 30 fps becomes
+    30, 40, 30, 30, 40, 30, ... ms (10 hundredths every 3 frames), where one delay for all would be 30 or
+    40 ms (33 or 25 fps)."""
+    ends = np.round(np.arange(1, frames + 1) * 100.0 / fps).astype(int)
+    return (np.diff(ends, prepend=0) * 10).tolist()
+
+
+MAX_GIF_FPS = 50  # delays under 2/100 s are slowed to 1/10 s by browsers
+
+
 def write_gif(frame_paths, output, fps):
     """Frames (image files) → an animated GIF that loops forever, with one palette shared by all frames.
 
     A shared palette keeps colours from flickering between frames; it is chosen by median cut from a montage
-    of thumbnails of up to 16 frames. Note: GIF times are in hundredths of a second, so 30 fps plays at 33 fps.
+    of thumbnails of up to 16 frames. GIF times are in hundredths of a second: see `gif_delays`.
     """
     from PIL import Image
 
@@ -158,24 +215,16 @@ def write_gif(frame_paths, output, fps):
         save_all=True,
         append_images=frames[1:],
         loop=0,
-        duration=round(1000.0 / fps),
+        duration=gif_delays(len(frames), fps),
         disposal=1,
         optimize=False,
     )
 
 
-def write_gif_atomic(frame_paths, output, fps):
-    with atomic_file(output) as temporary:
+def write_gif_atomic(frame_paths, output, fps, size=None):
+    frame_paths = list(frame_paths)
+    with atomic_file(output, lambda path: verify.gif(path, len(frame_paths), size)) as temporary:
         write_gif(frame_paths, temporary, fps)
-
-
-def gif_frames_folder():
-    """A private temporary folder for the frames a GIF is assembled from."""
-    return Path(tempfile.mkdtemp(prefix="portrait3d-gif-"))
-
-
-def remove_folder(folder):
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 def depth_levels(nearness, width, height, bits=16):
@@ -233,5 +282,5 @@ def write_maps(analysis, depth_path=None, mask_path=None, bits=8):
     width, height = analysis.photo.width, analysis.photo.height
     for values, path in ((analysis.nearness, depth_path), (analysis.mask, mask_path)):
         if path is not None:
-            with atomic_file(Path(path)) as temporary:
+            with atomic_file(Path(path), lambda written: verify.image(written, (width, height))) as temporary:
                 write_map_png(values, width, height, temporary, bits)

@@ -75,7 +75,7 @@ def test_incomplete_render_leaves_the_existing_output_alone(tiny_photo, tmp_path
     output.write_bytes(b"previous")
     pending = outputs.PendingOutput(output)
     pending.configure(tiny_photo)  # nothing rendered: no frames
-    with pytest.raises(output_files.OutputError, match="Rendered 0 of 5 frames"):
+    with pytest.raises(output_files.OutputError, match="was not written: the render has 0 of 5 frames"):
         pending.commit()
     assert output.read_bytes() == b"previous"
     assert not pending.target.exists() and _leftovers(tmp_path) == []
@@ -83,7 +83,7 @@ def test_incomplete_render_leaves_the_existing_output_alone(tiny_photo, tmp_path
 
 def test_failed_render_removes_its_temporary_folder(tiny_photo, tmp_path):
     tiny_photo.camera = None  # Blender refuses to render without a camera
-    with pytest.raises(RuntimeError):
+    with pytest.raises(output_files.OutputError, match="frames was not written: Cannot render, no camera$"):
         outputs.render_animation(tiny_photo, tmp_path / "frames")
     assert list(tmp_path.iterdir()) == []
 
