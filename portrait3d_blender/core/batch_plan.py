@@ -52,9 +52,9 @@ def plan(folder, output_folder, fmt):
     own = set()
     if same_folder:
         own = {folder / name for name in Manifest(output_folder).files()}
-        for photo, name in output_names(photos, suffix).items():
-            made = output_folder / name
-            own.update(path for path in (made, *output_files.map_paths(made)) if path != photo)
+        for photo in photos:  # under either name it may get, with its maps
+            for made in (folder / f"{photo.stem}{suffix}", folder / f"{photo.stem}_{photo.suffix[1:].lower()}{suffix}"):
+                own.update(path for path in (made, *output_files.map_paths(made)) if path != photo)
     kept = [photo for photo in photos if photo not in own]
     names = output_names(kept, suffix)
     return [(photo, output_folder / names[photo]) for photo in kept], [photo for photo in photos if photo in own]

@@ -109,8 +109,8 @@ def run(argv):
             worker.kill()
             worker.wait()
         tally = clean_up(journal)
-        for number, handler in previous.items():
-            signal.signal(number, handler)
+        for number, handler in previous.items():  # once cancelled, further Ctrl-Cs change nothing until we exit
+            signal.signal(number, signal.SIG_IGN if received else handler)
     if received:
         number = received[0]
         if tally:

@@ -128,21 +128,19 @@ def ply(path, vertices):
         count_size, item_size = listed
         if count_size != 1:
             raise OutputError(f"{Path(path).name}: PLY lists counted in {count_size} bytes are not checked")
-        # Walk the lists: every record is a count byte, then count items. Records of one length are checked at once.
-        sizes = np.frombuffer(data, np.uint8, count=1, offset=offset) if count and offset < len(data) else None
-        arity = int(sizes[0]) if sizes is not None else 0
-        stride = 1 + arity * item_size
-        block = np.frombuffer(data, np.uint8, count=min(count * stride, len(data) - offset), offset=offset)
-        if block.size == count * stride and np.all(block[::stride] == arity):
-            offset += count * stride
-            continue
-        for _ in range(count):  # mixed list lengths: walk them one by one
+        if count and offset >= len(data):
+            raise OutputError(f"{Path(path).name} ends before its {name} list ({len(data)} bytes)")
+        # Every record is a count byte, then that many items; records all of one length are checked at once.
+        stride = 1 + data[offset] * item_size if count else 1
+        if offset + count * stride <= len(data):
+            block = np.frombuffer(data, np.uint8, count=count * stride, offset=offset)
+            if np.all(block[::stride] == block[0] if count else True):
+                offset += count * stride
+                continue
+        for _ in range(count):  # mixed list lengths, or cut short: walk them one by one
             if offset >= len(data):
-                break
+                raise OutputError(f"{Path(path).name} ends inside its {name} list ({len(data)} bytes)")
             offset += 1 + data[offset] * item_size
-        else:
-            continue
-        raise OutputError(f"{Path(path).name} ends inside its {name} list ({len(data)} bytes)")
     if offset != len(data):
         raise OutputError(f"{Path(path).name} is {len(data)} bytes; its header describes {offset}")
 

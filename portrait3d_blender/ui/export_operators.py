@@ -20,6 +20,13 @@ class _ExportToFile:
     def poll(cls, context):
         return Photo3D.active(context) is not None
 
+    def chosen_path(self):
+        """The file to write, or OutputError when none was given (a script or F3 can run the operator without
+        its file browser)."""
+        if not self.filepath.strip():
+            raise output_files.OutputError(f"{self.bl_label}: no file path given; choose a file to write")
+        return Path(bpy.path.abspath(self.filepath))
+
     def invoke(self, context, event):
         if not self.filepath:
             self.filepath = str(Photo3D.active(context).default_output(self.default_suffix))
@@ -38,9 +45,9 @@ class PORTRAIT3D_OT_export_mesh(_ExportToFile, bpy.types.Operator):
 
     def execute(self, context):
         photo = Photo3D.active(context)
-        output = Path(bpy.path.abspath(self.filepath))
         overwrite = context.scene.portrait3d.overwrite
         try:
+            output = self.chosen_path()
             output_files.check_mesh_export(output, photo.source, overwrite)
             written = export.export_meshes(context, photo, output, overwrite)
         except USER_ERRORS as error:
@@ -62,9 +69,9 @@ class PORTRAIT3D_OT_export_depth_map(_ExportToFile, bpy.types.Operator):
 
     def execute(self, context):
         photo = Photo3D.active(context)
-        depth_path = Path(bpy.path.abspath(self.filepath)).with_suffix(".png")
-        mask_path = output_files.mask_path_beside(depth_path)
         try:
+            depth_path = self.chosen_path().with_suffix(".png")
+            mask_path = output_files.mask_path_beside(depth_path)
             output_files.check_maps(depth_path, mask_path, photo.source, context.scene.portrait3d.overwrite)
             analysis = photo.analysis()
             output_files.write_maps(analysis, depth_path, mask_path, bits=8)

@@ -159,3 +159,29 @@ def test_export_depth_map_operator_writes_depth_and_mask(photo_scene, tmp_path, 
     with Image.open(output) as depth:
         assert depth.mode == "L" and depth.size == (512, 512)
         np.testing.assert_allclose(np.asarray(depth), np.round(astronaut_analysis.nearness * 255), atol=1)
+
+
+@pytest.mark.parametrize("operator", ["export_depth_map", "export_mesh"])
+def test_export_operators_without_a_path_report_one_line(photo_scene, operator):
+    # From a script or F3 the file browser never opens, so there may be no path at all.
+    with pytest.raises(RuntimeError) as raised:
+        getattr(bpy.ops.portrait3d, operator)(filepath="")
+    assert str(raised.value).strip().splitlines() == [
+        f"Error: {'Export Depth Map' if operator == 'export_depth_map' else 'Export Mesh'}: no file path given; "
+        "choose a file to write"
+    ]
+
+
+def test_a_full_export_folder_leaves_no_mesh_behind(photo_scene, tmp_path, monkeypatch):
+    from portrait3d_blender.core import verify
+
+    def cut_short(path, vertices):  # what a disk that fills up mid-file leaves
+        path.write_bytes(path.read_bytes()[:1000])
+        return real(path, vertices)
+
+    real = verify.MESH_CHECKS[".ply"]
+    monkeypatch.setitem(verify.MESH_CHECKS, ".ply", cut_short)
+    _, objects, _ = photo_scene
+    with pytest.raises(export.ExportError, match=r"mesh.ply was not written: mesh.ply (has|ends)"):
+        export.export_meshes(bpy.context, objects, tmp_path / "mesh.ply")
+    assert list(tmp_path.iterdir()) == []
