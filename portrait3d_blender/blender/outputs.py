@@ -38,6 +38,10 @@ class PendingOutput:
         self.frame_count = scene.frame_end - scene.frame_start + 1
         self.size = blender_render.frame_size(scene)
         output_guard.check_render(self.format, *self.size, self.fps)
+        output_guard.check_free_space(
+            self.output.parent, output_guard.estimated_bytes(self.format, *self.size, self.frame_count),
+            f"{self.frame_count} frames of {self.size[0]}×{self.size[1]} as {self.format}",
+        )
         if self.format == "MP4":
             blender_render.configure_video(scene, self.target)
         elif self.format == "WEBM":
