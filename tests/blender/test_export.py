@@ -181,7 +181,7 @@ def test_a_full_export_folder_leaves_no_mesh_behind(photo_scene, tmp_path, monke
 
     real = verify.MESH_CHECKS[".ply"]
     monkeypatch.setitem(verify.MESH_CHECKS, ".ply", cut_short)
-    _, objects, _ = photo_scene
+    photo, _, _ = photo_scene
     with pytest.raises(export.ExportError, match=r"mesh.ply was not written: mesh.ply (has|ends)"):
-        export.export_meshes(bpy.context, objects, tmp_path / "mesh.ply")
+        export.export_meshes(bpy.context, photo, tmp_path / "mesh.ply")
     assert list(tmp_path.iterdir()) == []
