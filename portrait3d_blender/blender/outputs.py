@@ -147,11 +147,17 @@ def start_render_job(scene, output, fmt=None, on_finished=None):
     global _pending
     if _pending is not None and _pending.state != "DONE":
         raise output_files.OutputError("A Portrait 3D render is already running")
-    pending = PendingOutput(output, fmt)
+    claim = output_guard.Claim([output]).acquire()  # no other run (another Blender, the CLI) writes it meanwhile
+    try:
+        pending = PendingOutput(output, fmt)
+    except BaseException:
+        claim.release()
+        raise
     try:
         pending.configure(scene)
     except BaseException:
         pending.discard()
+        claim.release()
         raise
     scene_name = scene.name
     _pending = pending
@@ -167,17 +173,19 @@ def start_render_job(scene, output, fmt=None, on_finished=None):
         _remove_handlers()
         _pending = None
         message, is_error = f"Wrote {pending.output}", False
-        if pending.state == "CANCELLED":
-            pending.discard()
-            message, is_error = f"Render cancelled; {pending.output} was not written", True
-        else:
-            try:
+        try:
+            if pending.state == "CANCELLED":
+                pending.discard()
+                message, is_error = f"Render cancelled; {pending.output} was not written", True
+            else:
                 pending.commit()
                 scene = bpy.data.scenes.get(scene_name)
                 if scene is not None:
                     _point_scene_at(scene, pending)
-            except (output_files.OutputError, OSError) as error:
-                message, is_error = str(error), True
+        except (output_files.OutputError, OSError) as error:
+            message, is_error = str(error), True
+        finally:
+            claim.release()
         pending.state = "DONE"
         pending.error = message if is_error else ""
         if on_finished is not None:
@@ -193,10 +201,13 @@ def start_render_job(scene, output, fmt=None, on_finished=None):
         else:
             bpy.ops.render.render("INVOKE_DEFAULT", animation=True)
             bpy.app.timers.register(finish, first_interval=0.5)
-    except BaseException:
+    except BaseException as error:
         _remove_handlers()
         _pending = None
         pending.discard()
+        claim.release()
+        if isinstance(error, RuntimeError):  # Blender could not render or write: one line
+            raise verify.write_failure(pending.output, error) from None
         raise
     return pending
 

@@ -91,11 +91,8 @@ def check_existing(output, fmt, frames, size):
 
 
 def _digest(path):
-    digest = hashlib.sha256()
     with open(path, "rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(file, "sha256").hexdigest()
 
 
 class Manifest:

@@ -145,21 +145,38 @@ def stale_temporaries(output):
     return sorted(path for path in folder.iterdir() if pattern.fullmatch(path.name))
 
 
+class Claim:
+    """Locks on every path in `outputs`, taken by `acquire()` (which removes what killed runs left beside them)
+    and given back by `release()`; for work that spans more than one call, such as the add-on's render job."""
+
+    def __init__(self, outputs):
+        self.outputs = list(dict.fromkeys(Path(path) for path in outputs))
+        self.held = []
+
+    def acquire(self):
+        """Raises OutputError if another run holds any of the paths; then none is held."""
+        from .output_files import remove_path
+
+        try:
+            for output in self.outputs:
+                self.held.append((output, _lock(output)))
+                for leftover in stale_temporaries(output):
+                    remove_path(leftover)
+        except BaseException:
+            self.release()
+            raise
+        return self
+
+    def release(self):
+        while self.held:
+            _unlock(*self.held.pop())
+
+
 @contextlib.contextmanager
 def claim(outputs):
-    """Lock every path in `outputs` for the block and remove what killed runs left beside them.
-
-    Raises OutputError if another run holds any of them; the locks already taken are released.
-    """
-    from .output_files import remove_path
-
-    held = []
+    """Lock every path in `outputs` for the block (see `Claim`)."""
+    held = Claim(outputs).acquire()
     try:
-        for output in dict.fromkeys(Path(path) for path in outputs):
-            held.append((output, _lock(output)))
-            for leftover in stale_temporaries(output):
-                remove_path(leftover)
         yield
     finally:
-        for output, descriptor in reversed(held):
-            _unlock(output, descriptor)
+        held.release()

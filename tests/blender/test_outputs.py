@@ -103,3 +103,15 @@ def test_render_operator_writes_the_chosen_format_and_refuses_to_overwrite(tiny_
     assert bpy.ops.portrait3d.render_animation() == {"FINISHED"}
     assert outputs._on_render_complete not in bpy.app.handlers.render_complete
     assert outputs._on_render_cancel not in bpy.app.handlers.render_cancel
+
+
+def test_render_job_refuses_an_output_another_run_is_writing(tiny_photo, tmp_path):
+    from portrait3d_blender.core import output_guard
+
+    output = tmp_path / "clip.gif"
+    with output_guard.claim([output]):  # as a `make` to the same file in another process holds it
+        with pytest.raises(output_files.OutputError, match="^Another run is writing .*clip.gif right now"):
+            outputs.start_render_job(tiny_photo, output)
+    assert list(tmp_path.iterdir()) == []
+    outputs.start_render_job(tiny_photo, output)  # free again; the lock goes with the finished job
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["clip.gif"]
