@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .core import batch_plan, camera_path, image, output_files, output_guard, pipeline, supervisor, verify
+from .core import batch_plan, camera_path, image, journal, output_files, output_guard, pipeline, supervisor, verify
 from .core.depth_source import DepthSource
 from .core.errors import USER_ERRORS, Portrait3DError, user_message
 
@@ -410,7 +410,7 @@ def _batch(arguments, fmt, work, own, on_photo_done):
                 gc.collect()
                 _return_freed_memory()
             counts[status] += 1
-            supervisor.note_tally(tally())
+            journal.note_tally(tally())
             if on_photo_done is not None:
                 on_photo_done(photo, status)
     finally:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import bpy
 
-from ..core import output_files, verify
+from ..core import journal, output_files, verify
 from ..core.errors import ExportError, OutputExistsError
 from .mesh import FILL_COLOR_NAME
 
@@ -244,7 +244,7 @@ def export_meshes(context, photo, output, overwrite=False):
         os.replace(target, output)
         return [output] + [output.parent / path.name for path in companions]
     finally:
-        output_files.remove_path(staging)
+        journal.remove_path(staging)
 
 
 def _verify_export(context, objects, target, staging):

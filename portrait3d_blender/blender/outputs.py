@@ -10,7 +10,7 @@ from pathlib import Path
 
 import bpy
 
-from ..core import output_files, output_guard, supervisor, verify
+from ..core import journal, output_files, output_guard, verify
 from . import compat
 from . import render as blender_render
 
@@ -26,7 +26,7 @@ class PendingOutput:
         if self.format in ("MP4", "WEBM"):
             self.target = output_files.temporary_name(self.output)
             for view in self._view_files():  # a stereo video's name, journaled so a kill leaves none
-                supervisor.note_temporary(view)
+                journal.note_temporary(view)
         else:
             self.target = output_files.temporary_folder(self.output, "frames")
 
@@ -80,7 +80,7 @@ class PendingOutput:
             self.discard()
 
     def discard(self):
-        output_files.remove_path(self.target)
+        journal.remove_path(self.target)
         if self.format in ("MP4", "WEBM"):
             for view in self._view_files():
                 view.unlink(missing_ok=True)

@@ -7,13 +7,12 @@ user asked to replace it.
 
 import contextlib
 import os
-import shutil
 import uuid
 from pathlib import Path
 
 import numpy as np
 
-from . import output_guard, supervisor, verify
+from . import journal, output_guard, verify
 from .errors import ExportError, OutputError, OutputExistsError
 
 FORMATS = ("MP4", "WEBM", "GIF", "PNG")  # PNG: a folder of numbered frames
@@ -113,7 +112,7 @@ def temporary_name(output, tag="partial"):
     """
     output = Path(output)
     temporary = output.with_name(f".{output.stem}.{uuid.uuid4().hex[:8]}.{tag}{output.suffix}")
-    supervisor.note_temporary(temporary)
+    journal.note_temporary(temporary)
     return temporary
 
 
@@ -122,15 +121,6 @@ def temporary_folder(output, tag):
     folder = temporary_name(output, tag)
     folder.mkdir()
     return folder
-
-
-def remove_path(path):
-    """Remove a file or a folder with what it holds; nothing if it is not there."""
-    path = Path(path)
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        path.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
@@ -178,8 +168,6 @@ def gif_delays(frames, fps):
     ends = np.round(np.arange(1, frames + 1) * 100.0 / fps).astype(int)
     return (np.diff(ends, prepend=0) * 10).tolist()
 
-
-MAX_GIF_FPS = 50  # delays under 2/100 s are slowed to 1/10 s by browsers
 
 
 def write_gif(frame_paths, output, fps):

@@ -16,7 +16,7 @@ import shutil
 import uuid
 from pathlib import Path
 
-from . import supervisor
+from . import journal
 from .errors import OutputError
 
 # What the encoders accept. H.264 and VP9 at their highest level (6.2) take at most 35,651,584 pixels a frame;
@@ -31,14 +31,13 @@ FRAME_LIMITS = {
 # Bytes per rendered pixel, about half of what bench/bench_outputs.py measured, so only a clearly short disk
 # is refused: PNG frames 1.7, GIF 0.69 (plus its PNG frames, beside it until it is assembled), MP4 0.05,
 # WebM 0.08.
+MAX_GIF_FPS = 50  # GIF delays under 2/100 s are slowed to 1/10 s by browsers
 BYTES_PER_PIXEL = {"PNG": 0.8, "GIF": 0.8 + 0.3, "MP4": 0.02, "WEBM": 0.04}
 _LOCK_SUFFIX = ".lock"
 
 
 def check_render(fmt, width, height, fps, what=""):
     """One-line OutputError if `fmt`'s encoder cannot take width×height frames at `fps`."""
-    from .output_files import MAX_GIF_FPS
-
     if fmt == "GIF" and fps > MAX_GIF_FPS:
         raise OutputError(f"A GIF plays at most {MAX_GIF_FPS} fps (its delays are whole hundredths of a second, "
                           f"and viewers slow shorter ones down); {fps:g} fps asked")
@@ -103,7 +102,7 @@ def _lock(output):
     """The open, locked lock file of `output`, or OutputError naming the run that holds it."""
     path = lock_path(output)
     while True:
-        supervisor.note_lock(path)
+        journal.note_lock(path)
         descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         if not _try_lock(descriptor):
             os.close(descriptor)
@@ -155,13 +154,11 @@ class Claim:
 
     def acquire(self):
         """Raises OutputError if another run holds any of the paths; then none is held."""
-        from .output_files import remove_path
-
         try:
             for output in self.outputs:
                 self.held.append((output, _lock(output)))
                 for leftover in stale_temporaries(output):
-                    remove_path(leftover)
+                    journal.remove_path(leftover)
         except BaseException:
             self.release()
             raise

@@ -14,63 +14,33 @@ import sys
 import tempfile
 from pathlib import Path
 
-JOURNAL_ENVIRONMENT = "PORTRAIT3D_JOURNAL"  # set in the worker: where it notes what it creates
+from . import journal, output_guard
+
 EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}  # 128 + the signal, as shells report them
 _SIGNAL_NAMES = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM"}
 
 
 def in_worker():
-    return JOURNAL_ENVIRONMENT in os.environ
+    return journal.active()
 
 
-def _note(kind, text):
-    journal = os.environ.get(JOURNAL_ENVIRONMENT)
-    if journal:
-        with open(journal, "a", encoding="utf-8") as file:
-            file.write(f"{kind}\t{text}\n")
-
-
-def note_temporary(path):
-    """Called just before `path` (a file or folder that must not outlive the run) is created."""
-    _note("T", os.path.abspath(path))
-
-
-def note_lock(path):
-    """Called just before the lock file `path` is created."""
-    _note("L", os.path.abspath(path))
-
-
-def note_tally(line):
-    """A batch's summary so far, printed if the batch is cancelled."""
-    _note("S", line)
-
-
-def _read_journal(journal):
-    try:
-        lines = Path(journal).read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return []
-    return [line.split("\t", 1) for line in lines if "\t" in line]
-
-
-def clean_up(journal):
-    """Remove what the journal names and is still there (temporaries first, then locks no one holds)."""
-    from . import output_guard, output_files
-
-    entries = _read_journal(journal)
-    for kind, text in reversed(entries):
+def clean_up(path):
+    """Remove what the journal at `path` names and is still there (temporaries first, then locks no one
+    holds); returns the last batch tally it holds, if any."""
+    noted = journal.entries(path)
+    for kind, text in reversed(noted):
         if kind == "T":
-            output_files.remove_path(Path(text))
-    for kind, text in entries:
+            journal.remove_path(Path(text))
+    for kind, text in noted:
         if kind == "L":
             output_guard.remove_abandoned_lock(Path(text))
-    tallies = [text for kind, text in entries if kind == "S"]
-    Path(journal).unlink(missing_ok=True)
+    tallies = [text for kind, text in noted if kind == "S"]
+    Path(path).unlink(missing_ok=True)
     return tallies[-1] if tallies else None
 
 
-def _start_worker(argv, journal):
-    environment = dict(os.environ, **{JOURNAL_ENVIRONMENT: journal})
+def _start_worker(argv, journal_path):
+    environment = dict(os.environ, **{journal.ENVIRONMENT: journal_path})
     command = [sys.executable, "-m", "portrait3d_blender", *argv]
     if os.name == "nt":
         return subprocess.Popen(command, env=environment, creationflags=subprocess.CREATE_NEW_PROCESS_GROUP)
@@ -87,7 +57,7 @@ def _die_with_parent():
 
 def run(argv):
     """Run `python -m portrait3d_blender argv` as a worker; returns the exit status to leave with."""
-    descriptor, journal = tempfile.mkstemp(prefix="portrait3d-run-", suffix=".journal")
+    descriptor, journal_path = tempfile.mkstemp(prefix="portrait3d-run-", suffix=".journal")
     os.close(descriptor)
     received = []
 
@@ -100,7 +70,7 @@ def run(argv):
     worker = None
     previous = {number: signal.signal(number, stop) for number in EXIT_CODES}
     try:
-        worker = _start_worker(argv, journal)
+        worker = _start_worker(argv, journal_path)
         if received:  # a signal came while it started
             worker.kill()
         status = worker.wait()
@@ -108,7 +78,7 @@ def run(argv):
         if worker is not None and worker.poll() is None:
             worker.kill()
             worker.wait()
-        tally = clean_up(journal)
+        tally = clean_up(journal_path)
         for number, handler in previous.items():  # once cancelled, further Ctrl-Cs change nothing until we exit
             signal.signal(number, signal.SIG_IGN if received else handler)
     if received:
