@@ -53,16 +53,16 @@ def main():
             written = export.export_meshes(bpy.context, photo, folder / name)
             total = sum(path.stat().st_size for path in written)
             print(f"  {name:10s} {time.perf_counter() - start:6.2f} s  {total / 1024:8.0f} KiB in {len(written)} files")
-        _time_verification(folder, settings.frames, outputs.blender_render.frame_size(scene),
+        _time_verification(folder, settings.frames, settings.fps, outputs.blender_render.frame_size(scene),
                            sum(len(obj.data.vertices) for obj in objects))
 
 
-def _time_verification(folder, frames, size, vertices):
+def _time_verification(folder, frames, fps, size, vertices):
     """How long reading each output back takes (the check every output passes before it is renamed into place)."""
     checks = {
         "clip.mp4": lambda path: verify.video(path, frames, size),
         "clip.webm": lambda path: verify.video(path, frames, size),
-        "clip.gif": lambda path: verify.gif(path, frames, size),
+        "clip.gif": lambda path: verify.gif(path, output_files.gif_delays(frames, fps), size),
         "frames": lambda path: verify.frames_folder(output_files.frame_files(path), frames, size),
         **{f"mesh{suffix}": lambda path, check=check: check(path, vertices) for suffix, check in verify.MESH_CHECKS.items()},
     }

@@ -432,7 +432,8 @@ def _batch_photo(arguments, fmt, manifest, photo, output):
     if exists and not arguments.overwrite:
         photo_size = image.displayed_size(photo)
         settings = _make_settings(single, *photo_size)
-        state = batch_plan.check_existing(output, fmt, settings.frames, _frame_size(single, settings, photo_size))
+        frame = _frame_size(single, settings, photo_size)
+        state = batch_plan.check_existing(output, fmt, settings.frames, frame, settings.fps)
         if state == "complete" and all(path.is_file() for path in files()):
             manifest.record(output, photo, files())  # made before the manifest existed: adopted
             return "skipped"

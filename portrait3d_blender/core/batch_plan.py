@@ -67,14 +67,16 @@ def result_files(output, fmt, with_maps):
     return files + (list(output_files.map_paths(output)) if with_maps else [])
 
 
-def check_existing(output, fmt, frames, size):
-    """'complete' if the result at `output` reads back as this batch would make it, 'broken' if it does not
-    read back at all (empty, cut short, no frames), else OutputError saying how it differs."""
+def check_existing(output, fmt, frames, size, fps):
+    """'complete' if the result at `output` reads back as this batch would make it (`frames` of `size` at
+    `fps`), 'broken' if it does not read back at all (empty, cut short, no frames), else OutputError saying how
+    it differs."""
     def read(expected_frames, expected_size):
         if fmt in ("MP4", "WEBM"):
             verify.video(output, expected_frames, expected_size)
         elif fmt == "GIF":
-            verify.gif(output, expected_frames, expected_size)
+            delays = None if expected_frames is None else output_files.gif_delays(expected_frames, fps)
+            verify.gif(output, delays, expected_size)
         else:
             verify.frames_folder(output_files.frame_files(output), expected_frames, expected_size)
 

@@ -211,7 +211,8 @@ def write_gif(frame_paths, output, fps):
 
 def write_gif_atomic(frame_paths, output, fps, size=None):
     frame_paths = list(frame_paths)
-    with atomic_file(output, lambda path: verify.gif(path, len(frame_paths), size)) as temporary:
+    delays = gif_delays(len(frame_paths), fps)
+    with atomic_file(output, lambda path: verify.gif(path, delays, size)) as temporary:
         write_gif(frame_paths, temporary, fps)
 
 

@@ -74,20 +74,25 @@ def frames_folder(paths, frames, size=None):
         image(path, size)
 
 
-def gif(path, frames, size=None):
-    """The GIF at `path` has `frames` frames, every one of which decodes, each `size`."""
+def gif(path, delays, size=None):
+    """The GIF at `path` decodes frame by frame, each `size`, and plays for the sum of `delays` (milliseconds,
+    one a rendered frame; None: any length but none). Identical neighbouring frames are stored as one with
+    their delays added (Pillow does so), so it is the playing time, not the frame count, that must match."""
     from PIL import Image
 
     try:
         with Image.open(path) as animation:
-            found, decoded = animation.size, 0
+            found, decoded, playing = animation.size, 0, 0
             for index in range(animation.n_frames):
                 animation.seek(index)
                 animation.load()
                 decoded += 1
+                playing += animation.info.get("duration", 0)
     except (OSError, SyntaxError, ValueError, EOFError) as error:
         raise OutputError(f"the GIF does not read back ({error})") from None
-    _check_count("the GIF has", decoded, frames)
+    _check_count("the GIF has", decoded, None)
+    if delays is not None and (playing != sum(delays) or decoded > len(delays)):
+        raise OutputError(f"the GIF plays {decoded} frames in {playing} ms, not {len(delays)} in {sum(delays)} ms")
     if size is not None and found != tuple(size):
         raise OutputError(f"the GIF is {_size_text(found)}, not {_size_text(size)}")
 
@@ -219,18 +224,24 @@ def _existing_folder(path):
     return folder
 
 
+class WriteError(OutputError):
+    """An output that was not written, with the reason; made by `write_failure`."""
+
+
 def write_failure(output, reason):
-    """The one-line OutputError for `output` not being written because of `reason` (an error or a text);
-    a full disk is named as such, with the free space left."""
+    """The one-line WriteError for `output` not being written because of `reason` (an error or a text);
+    a full disk is named as such, with the free space left. A WriteError passes through unchanged."""
+    if isinstance(reason, WriteError):
+        return reason
     if isinstance(reason, OSError) and reason.strerror:
         reason = reason.strerror
     reason = blender_error_line(reason)
     folder = _existing_folder(output)
     free = shutil.disk_usage(folder).free
     if free < FULL_DISK_BYTES or "no space left" in reason.lower():
-        return OutputError(f"No space left in {folder} ({free / 2**20:.1f} MiB free): {output} was not written "
+        return WriteError(f"No space left in {folder} ({free / 2**20:.1f} MiB free): {output} was not written "
                            f"({reason})")
-    return OutputError(f"{output} was not written: {reason}")
+    return WriteError(f"{output} was not written: {reason}")
 
 
 def blender_error_line(error):

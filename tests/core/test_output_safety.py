@@ -145,3 +145,21 @@ def test_manifest_counts_a_result_done_only_while_its_files_are_unchanged(tmp_pa
     assert not batch_plan.Manifest(tmp_path).is_done(result)
     (tmp_path / batch_plan.MANIFEST_NAME).write_text("{ cut sho")
     assert batch_plan.Manifest(tmp_path).entries == {}  # damaged: nothing counts as done
+
+
+def test_gif_is_checked_by_its_playing_time_so_still_frames_pass_and_a_cut_one_does_not(tmp_path):
+    frames = []
+    for index, shade in enumerate((40, 40, 200)):  # the first two identical: Pillow stores them as one
+        frames.append(tmp_path / f"frame_{index}.png")
+        Image.new("RGB", (32, 24), (shade, shade, shade)).save(frames[-1])
+    output = tmp_path / "loop.gif"
+    output_files.write_gif_atomic(frames, output, 30)
+    delays = output_files.gif_delays(3, 30)
+    verify.gif(output, delays, (32, 24))
+    with Image.open(output) as gif:
+        assert gif.n_frames == 2
+    with pytest.raises(OutputError, match="plays 2 frames in 100 ms, not 4 in 130 ms"):
+        verify.gif(output, output_files.gif_delays(4, 30), (32, 24))
+    output.write_bytes(output.read_bytes()[:-40])
+    with pytest.raises(OutputError, match="GIF"):
+        verify.gif(output, delays, (32, 24))
