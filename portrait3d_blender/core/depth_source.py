@@ -1,5 +1,6 @@
 """Depth the user brings instead of the network's: a depth-map file, Facebook's `photo_depth.jpg` beside the
-photo, or the depth a phone embedded in it (Google Camera's GDepth and Dynamic Depth XMP).
+photo, or the depth a phone embedded in it (Google Camera's GDepth and Dynamic Depth XMP, an iPhone portrait
+JPEG's auxiliary disparity or depth image).
 
 Every source ends as what the network gives: nearness (float32 in [0, 1], 1 = nearest) at the photo's working
 resolution, so the layers, tears, fill, camera and exports work on it unchanged. Maps are "white = near"
@@ -28,6 +29,11 @@ GDEPTH_NS = "http://ns.google.com/photos/1.0/depthmap/"
 DD_CONTAINER_NS = "http://ns.google.com/photos/dd/1.0/container/"
 DD_ITEM_NS = "http://ns.google.com/photos/dd/1.0/item/"
 DD_DEPTHMAP_NS = "http://ns.google.com/photos/dd/1.0/depthmap/"
+APPLE_DEPTH_NS = "http://ns.apple.com/depthData/1.0/"
+APPLE_PIXEL_NS = "http://ns.apple.com/pixeldatainfo/1.0/"
+# Core Video pixel formats an auxiliary image's `apdi:NativeFormat` names: disparity grows toward the camera.
+APPLE_DISPARITY_FORMATS = {int.from_bytes(code, "big") for code in (b"hdis", b"fdis")}
+APPLE_DEPTH_FORMATS = {int.from_bytes(code, "big") for code in (b"hdep", b"fdep")}
 # Pillow's transposition for each EXIF orientation: a depth map embedded in a photo is stored as its pixels are.
 _UPRIGHT = {2: "FLIP_LEFT_RIGHT", 3: "ROTATE_180", 4: "FLIP_TOP_BOTTOM", 5: "TRANSPOSE", 6: "ROTATE_270",
             7: "TRANSVERSE", 8: "ROTATE_90"}
@@ -249,10 +255,53 @@ def embedded_nearer(path):
         except ValueError as error:
             raise DepthMapError(f"The GDepth data in {path.name} is damaged ({error})") from None
         return _decode_range(_decode_image(encoded, path), gdepth, path)
+    apple = _apple_auxiliary_nearer(path)
+    if apple is not None:
+        return apple
     raise DepthMapError(
         f"No depth beside or inside {path.name}: expected {path.stem}_depth.jpg beside it, or a phone's "
-        "portrait-mode depth (Google Camera GDepth or Dynamic Depth) inside it"
+        "portrait-mode depth (Google Camera GDepth or Dynamic Depth, iPhone JPEG disparity) inside it"
     )
+
+
+def _apple_auxiliary_nearer(path):
+    """An iPhone portrait JPEG's disparity (or depth) image: a further image of the file's Multi-Picture Format
+    index, whose own XMP carries Apple's depthData and pixel-data-info properties. Its levels span
+    `FloatMinValue`–`FloatMaxValue` of the native format; disparity is nearer = larger, depth its inverse.
+    None when the file has no such image."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            for index in range(1, getattr(image, "n_frames", 1)):
+                image.seek(index)
+                tree = _parse(image.info.get("xmp") or b"", path)
+                if tree is None:
+                    continue
+                pixel_info = _fields(tree, APPLE_PIXEL_NS)
+                native = int(_number(pixel_info, "NativeFormat", 0, path))
+                if not _fields(tree, APPLE_DEPTH_NS) and native not in APPLE_DISPARITY_FORMATS | APPLE_DEPTH_FORMATS:
+                    continue  # another auxiliary image: the portrait matte, a gain map
+                image.load()
+                levels, _ = _image_values(image)
+                low = _number(pixel_info, "FloatMinValue", 0.0, path)
+                high = _number(pixel_info, "FloatMaxValue", 1.0, path)
+                values = low + levels * (high - low)
+                if native not in APPLE_DEPTH_FORMATS:
+                    return values.astype(np.float32)
+                if low <= 0.0:
+                    raise DepthMapError(f"The iPhone depth image in {path.name} has a depth range from {low:g}")
+                return (1.0 / values).astype(np.float32)
+    except (UnidentifiedImageError, OSError, SyntaxError) as error:
+        raise DepthMapError(f"The auxiliary images in {path.name} are damaged ({error})") from None
+    return None
+
+
+def _number(fields, key, default, path):
+    try:
+        return float(fields.get(key, default))
+    except ValueError:
+        raise DepthMapError(f"The depth metadata in {path.name} has a {key} that is not a number") from None
 
 
 def _dynamic_depth_image(tree, depth_map, path):

@@ -221,3 +221,43 @@ def test_bad_depth_files_are_one_line_errors(tmp_path, astronaut):
     assert "negative" in _one_line_error(DepthSource("FILE", str(negative), far_is_white=True), astronaut)
     # A photo with neither a sibling nor embedded depth.
     assert "No depth beside or inside astronaut.png" in _one_line_error(DepthSource("EMBEDDED"), astronaut)
+
+
+def _apple_xmp(native_format, low, high):
+    """The XMP Apple writes on an auxiliary disparity/depth image (depthData and pixel-data-info properties)."""
+    return f"""<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+<rdf:Description rdf:about="" xmlns:depthData="{depth_source.APPLE_DEPTH_NS}"
+  xmlns:apdi="{depth_source.APPLE_PIXEL_NS}">
+ <depthData:Accuracy>relative</depthData:Accuracy><depthData:Filtered>true</depthData:Filtered>
+ <apdi:NativeFormat>{int.from_bytes(native_format, "big")}</apdi:NativeFormat>
+ <apdi:FloatMinValue>{low}</apdi:FloatMinValue><apdi:FloatMaxValue>{high}</apdi:FloatMaxValue>
+</rdf:Description></rdf:RDF></x:xmpmeta>""".encode()
+
+
+def iphone_portrait(path, rgb, nearness, native_format=b"hdis"):
+    """A JPEG as an iPhone exports a portrait: Multi-Picture Format with a matte and a disparity (or depth)
+    image after the photo, each with its own XMP."""
+    low, high = 0.25, 2.0  # disparity in 1/m: 4 m to 0.5 m
+    disparity = low + nearness * (high - low)
+    if native_format == b"hdep":
+        values, low, high = 1.0 / disparity, 1.0 / high, 1.0 / low
+    else:
+        values = disparity
+    levels = Image.fromarray(np.round((values - low) / (high - low) * 255).astype(np.uint8))
+    levels.encoderinfo = {"xmp": _apple_xmp(native_format, low, high)}
+    matte = Image.fromarray(np.full(nearness.shape, 255, dtype=np.uint8))  # a decoy: the portrait matte
+    matte.encoderinfo = {"xmp": b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/'
+                                b'1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:apdi="http://ns.apple.com/'
+                                b'pixeldatainfo/1.0/" apdi:AuxiliaryImageType="urn:com:apple:photo:2018:aux:'
+                                b'portraiteffectsmatte"/></rdf:RDF></x:xmpmeta>'}
+    Image.fromarray(rgb).save(path, "MPO", save_all=True, append_images=[matte, levels], quality=90)
+    return path
+
+
+@pytest.mark.parametrize("native_format", [b"hdis", b"hdep"])
+def test_iphone_auxiliary_disparity_or_depth_is_read(tmp_path, native_format):
+    rgb = np.asarray(Image.open(GRACE_HOPPER).convert("RGB"))
+    expected = given_nearness(300, 256)  # the aux image is smaller than the photo, same aspect
+    path = iphone_portrait(tmp_path / "IMG_0001.jpg", rgb, expected, native_format)
+    nearness = depth_source.load_nearness(DepthSource("EMBEDDED"), image.load_photo(path))
+    assert _agreement(nearness, expected) > 0.98
