@@ -87,7 +87,7 @@ def test_grade_background_darkens_the_background_by_the_stops_asked(tmp_path):
 
 
 @pytest.mark.slow
-def test_make_adds_text_and_a_sticker_in_depth(tmp_path):
+def test_make_adds_text_and_a_sticker_in_depth_and_the_blend_keeps_them_and_the_grade(tmp_path):
     import bpy
 
     sticker = tmp_path / "red.png"
@@ -95,7 +95,8 @@ def test_make_adds_text_and_a_sticker_in_depth(tmp_path):
     blend, still = tmp_path / "out.blend", tmp_path / "still.png"
     result = run_cli("make", ASTRONAUT, "-o", tmp_path / "out.gif", "--blend", blend, "--still", still,
                      "--orbit-size", 0, "--text", "Moon", "--text-at", "256,60", "--text-depth", 0.5,
-                     "--sticker", sticker, "--sticker-at", "60,60", "--sticker-size", 100, *QUICK)
+                     "--sticker", sticker, "--sticker-at", "60,60", "--sticker-size", 100, "--grade-background", -0.5,
+                     *QUICK)
     assert result.returncode == 0, result.stderr
     pixels = np.asarray(Image.open(still).convert("RGB"), dtype=np.float32)
     corner = pixels[:12, :12]  # the sticker spans photo pixels 10–110 each way: render pixels 0.6–6.9
@@ -104,6 +105,8 @@ def test_make_adds_text_and_a_sticker_in_depth(tmp_path):
     kinds = {obj.name: obj.type for obj in bpy.data.collections["3D Photo astronaut"].objects}
     assert kinds["3D Photo astronaut Text"] == "FONT" and kinds["3D Photo astronaut Sticker"] == "MESH"
     assert bpy.data.objects["3D Photo astronaut Text"].data.body == "Moon"
+    grade = bpy.data.collections["3D Photo astronaut"]["portrait3d_grade"]  # the grade is saved with the file
+    assert grade.nodes["Background Exposure"].outputs[0].default_value == pytest.approx(-0.5)
 
 
 def test_text_and_sticker_options_are_checked_before_any_work(tmp_path):
