@@ -18,17 +18,20 @@ def _ui_modules():
 def register():
     import bpy
 
+    from .ui.in_depth_operators import depth_property
     from .ui.properties import PORTRAIT3D_PG_settings
 
     for module in _ui_modules():
         for cls in module.CLASSES:
             bpy.utils.register_class(cls)
     bpy.types.Scene.portrait3d = bpy.props.PointerProperty(type=PORTRAIT3D_PG_settings)
+    bpy.types.Object.portrait3d_depth = depth_property()
 
 
 def unregister():
     import bpy
 
+    del bpy.types.Object.portrait3d_depth
     del bpy.types.Scene.portrait3d
     for module in reversed(_ui_modules()):
         for cls in reversed(module.CLASSES):

@@ -84,7 +84,7 @@ def place_in_depth(photo, settings, kind, content, pixel, share, size_px):
     if not (0.0 <= x <= width and 0.0 <= y <= height):
         raise InDepthError(f"{x:g},{y:g} is outside the photo ({width}×{height} pixels)")
     placement = pipeline.in_depth_placement(analysis, settings, x, y, share)
-    tag = {"pixel": (float(x), float(y)), "share": float(share), "size": float(size_px)}
+    tag = {"pixel": (float(x), float(y)), "share": float(share), "size": float(size_px), "depth": placement.depth}
     if kind == "TEXT":
         if not content.strip():
             raise InDepthError("Give the text to add")
@@ -92,3 +92,15 @@ def place_in_depth(photo, settings, kind, content, pixel, share, size_px):
     if not Path(content).is_file():
         raise InDepthError(f"Sticker image not found: {content}")
     return add_sticker(photo, content, placement, size_px, tag)
+
+
+def move_in_depth(obj, photo, settings, share):
+    """Move a text or sticker of `photo` to another `share` of the depth at its pixel, scaled to keep its size
+    in photo pixels (any scale the user gave it is kept, relatively)."""
+    tag = obj[IN_DEPTH_TAG]
+    x, y = tag["pixel"]
+    placement = pipeline.in_depth_placement(photo.analysis(), settings, x, y, share)
+    obj.location = placement.location
+    obj.scale = obj.scale * (placement.depth / tag["depth"])
+    tag["share"], tag["depth"] = float(share), placement.depth
+    return obj

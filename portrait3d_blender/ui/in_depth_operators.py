@@ -11,6 +11,30 @@ from ..core.image import PHOTO_SUFFIXES
 from .context import OVERWRITE_HINT, scene_settings
 
 
+def _get_depth(obj):
+    return obj.get(in_depth.IN_DEPTH_TAG, {}).get("share", 1.0)
+
+
+def _set_depth(obj, share):
+    """The panel's Depth slider on a text or sticker: move it in depth now (a property setter has no report;
+    an object that is no longer in a 3D photo stays where it is)."""
+    photo = Photo3D.of_object(obj)
+    if photo is None or in_depth.IN_DEPTH_TAG not in obj:
+        return
+    try:
+        in_depth.move_in_depth(obj, photo, scene_settings(bpy.context), share)
+    except USER_ERRORS as error:
+        print(f"Portrait 3D: {user_message(error, OVERWRITE_HINT)}")
+
+
+def depth_property():
+    """`Object.portrait3d_depth`: where a text or sticker stands, read from and written to its tag."""
+    return bpy.props.FloatProperty(
+        name="Depth", description="Where it stands: 0 at the nearest person, 1 just in front of the wall behind",
+        min=0.0, max=1.0, subtype="FACTOR", get=_get_depth, set=_set_depth,
+    )
+
+
 class PORTRAIT3D_OT_add_in_depth(bpy.types.Operator):
     """Add a text or a sticker at the 3D cursor's spot of the photo (Shift+Right-click it), facing the capture
     camera, just in front of the wall behind it; nearer layers hide it as the camera moves"""

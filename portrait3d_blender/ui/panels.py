@@ -78,6 +78,8 @@ class PORTRAIT3D_PT_main(bpy.types.Panel):
         row = layout.row(align=True)
         row.operator("portrait3d.add_in_depth", icon="FONT_DATA", text="Add Text in Depth").kind = "TEXT"
         row.operator("portrait3d.add_in_depth", icon="IMAGE_RGB_ALPHA", text="Add Sticker").kind = "IMAGE"
+        if context.active_object is not None and "portrait3d_in_depth" in context.active_object:
+            layout.prop(context.active_object, "portrait3d_depth", text=f"{context.active_object.name} Depth")
 
         layout.separator()
         column = layout.column(heading="Focus")

@@ -129,3 +129,16 @@ def test_add_in_depth_operator_uses_the_3d_cursor(capture_view, red_sticker):
     assert len(bpy.data.objects) == before
     with pytest.raises(InDepthError, match="Give the text"):
         in_depth.place_in_depth(photo, settings, "TEXT", "  ", (10.0, 10.0), 1.0, 10.0)
+
+
+def test_the_depth_slider_moves_a_sticker_and_keeps_its_size_in_pixels(capture_view, red_sticker):
+    photo, settings, plan = capture_view
+    sticker = in_depth.place_in_depth(photo, settings, "IMAGE", str(red_sticker), (100.0, 60.0), 1.0, 50.0)
+    far_depth = sticker.location.y - plan.capture_location[1]
+    assert sticker.portrait3d_depth == 1.0
+    sticker.portrait3d_depth = 0.25
+    near_depth = sticker.location.y - plan.capture_location[1]
+    assert near_depth < far_depth and sticker.portrait3d_depth == pytest.approx(0.25)
+    np.testing.assert_allclose(sticker.scale, near_depth / far_depth, rtol=1e-5)  # the same 50 photo pixels
+    np.testing.assert_allclose(geometry.project_to_pixels(np.array(sticker.location), plan.intrinsics,
+                                                          plan.capture_location), (100.0, 60.0), atol=1e-3)
