@@ -185,7 +185,7 @@ def _upright(values, orientation):
         return values
     from PIL import Image
 
-    turned = Image.fromarray(np.ascontiguousarray(values, dtype=np.float32), mode="F")
+    turned = Image.fromarray(np.ascontiguousarray(values, dtype=np.float32))
     return np.asarray(turned.transpose(getattr(Image.Transpose, _UPRIGHT[orientation])), dtype=np.float32)
 
 

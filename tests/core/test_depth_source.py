@@ -44,7 +44,7 @@ def _write(path, nearness, kind):
     elif kind == "jpeg":
         Image.fromarray(np.round(nearness * 255).astype(np.uint8)).convert("RGB").save(path, quality=95)
     elif kind == "tiff":
-        Image.fromarray(nearness.astype(np.float32), mode="F").save(path)
+        Image.fromarray(nearness.astype(np.float32)).save(path)
     elif kind == "exr":
         import os
 
