@@ -308,8 +308,10 @@ def _make_claimed(arguments, output, fmt, settings, depth_source, in_depth_reque
             raise CommandError(f"--focus-at {x:g},{y:g} is outside the photo ({width}×{height} pixels)")
         focus_point = tuple(pipeline.surface_point(analysis, settings, x, y))
     bpy.ops.wm.read_factory_settings(use_empty=True)
-    scene = bpy.context.scene
-    photo, device = blender_scene.make_3d_photo(scene, arguments.photo, settings, analysis=analysis)
+    empty_scene = bpy.context.scene
+    photo, device = blender_scene.make_3d_photo(empty_scene, arguments.photo, settings, analysis=analysis)
+    scene = bpy.context.window.scene = photo.scene
+    bpy.data.scenes.remove(empty_scene)  # the .blend holds the 3D photo's scene only
     for request in in_depth_requests:
         in_depth.place_in_depth(photo, settings, *request)
     written = []

@@ -27,10 +27,15 @@ def photo_image(photo, name, max_texture_size):
     .blend (no re-encoding; the EXIF rotation lives in the UVs). Other formats, and photos over the texture size
     cap, are decoded by Pillow, turned upright, scaled to the cap and packed from a temporary file.
     """
-    if photo.texture_from_file(max_texture_size):
-        return _packed_file_image(photo.path, name)
     with tempfile.TemporaryDirectory(prefix="portrait3d_") as folder:
-        return _packed_file_image(core_image.write_texture_file(photo.path, max_texture_size, folder), name)
+        if not photo.texture_from_file(max_texture_size):
+            path = core_image.write_texture_file(photo.path, max_texture_size, folder, photo.data)
+        elif photo.data is not None:  # the bytes a .blend had packed: a file again, for Blender to load
+            path = Path(folder) / photo.path.name
+            path.write_bytes(photo.data)
+        else:
+            path = photo.path
+        return _packed_file_image(path, name)
 
 
 def _packed_file_image(path, name):

@@ -26,6 +26,7 @@ def _data_collection(datablock):
         bpy.types.Action: bpy.data.actions,
         bpy.types.Collection: bpy.data.collections,
         bpy.types.ShaderNodeTree: bpy.data.node_groups,
+        bpy.types.Scene: bpy.data.scenes,
     }[type(datablock)]
 
 
@@ -47,7 +48,7 @@ def _removed_on_failure(scene):
 def _texture_key(analysis, settings):
     """What the photo's image must be for these settings: the file itself, or an upright copy within the limit."""
     if analysis.photo.texture_from_file(settings.max_texture_size):
-        return "file"
+        return photo3d.PHOTO_FILE_TEXTURE
     return f"upright, at most {settings.max_texture_size} px"
 
 
@@ -59,14 +60,10 @@ def _photo_image(analysis, name, settings):
     return image
 
 
-def _current_photo_image(layer_objects, analysis, settings):
+def _current_photo_image(photo, analysis, settings):
     """The photo's image the layers show, when it still suits `settings`; else None."""
-    for obj in layer_objects:
-        for slot in obj.material_slots:
-            for node in slot.material.node_tree.nodes if slot.material else ():
-                if node.type == "TEX_IMAGE" and node.image and PHOTO_IMAGE_TAG in node.image:
-                    return node.image if node.image[PHOTO_IMAGE_TAG] == _texture_key(analysis, settings) else None
-    return None
+    image = photo.photo_image()
+    return image if image is not None and image[PHOTO_IMAGE_TAG] == _texture_key(analysis, settings) else None
 
 
 def _keyframe_plan(camera_object, plan):
@@ -141,7 +138,8 @@ def regrade_3d_photo(photo, settings):
 def build_3d_photo(scene, analysis, plan, settings):
     """Create the 3D photo in `scene`; returns (its `Photo3D`, the render device line).
 
-    Touches nothing that exists already except the scene's render settings, active camera and frame range.
+    Touches nothing that exists already except the scene's render settings, active camera and frame range:
+    `make_3d_photo` gives each 3D photo a scene of its own.
     """
     name = f"3D Photo {analysis.photo.path.stem}"
     with _removed_on_failure(scene) as created:
@@ -158,10 +156,11 @@ def build_3d_photo(scene, analysis, plan, settings):
         created.append(camera_object.animation_data.action)
         collection.objects.link(camera_object)
         photo_id = uuid.uuid4().hex
-        photo3d.mark_collection(collection, photo_id, analysis.photo.path, analysis.depth_source)
+        photo3d.mark_collection(collection, photo_id, analysis.photo, analysis.depth_source)
         scene.collection.children.link(collection)
         scene.camera = camera_object
-        device = blender_render.configure_render(scene, plan.intrinsics, settings)
+        scene.frame_start, scene.frame_end = 1, settings.frames
+        device = blender_render.configure_render(scene, (analysis.photo.width, analysis.photo.height), settings)
     photo3d.remember_analysis(photo_id, analysis)
     return Photo3D(collection), device
 
@@ -226,7 +225,7 @@ def refine_3d_photo(scene, photo, settings):
         raise EditModeError(f"Leave Edit Mode on '{editing[0]}' to update the 3D photo")
     analysis = photo.analysis()
     plan = pipeline.plan_scene(analysis, settings)
-    photo_image = _current_photo_image(layer_objects, analysis, settings)
+    photo_image = _current_photo_image(photo, analysis, settings)
     graded = blender_grading.GRADE_PROPERTY in collection  # a 3D photo made before grading gets new materials
     if photo_image is not None and graded and _geometry_only_change(layer_objects, plan, settings):
         for layer_object, layer in zip(layer_objects, plan.layers):
@@ -256,12 +255,23 @@ def _remake_layer_objects(collection, analysis, plan, settings, photo_image):
 
 
 def make_3d_photo(scene, photo_path, settings, progress=None, analysis=None, depth_source=None):
-    """Photo file → 3D photo in `scene`: the one call the operator, the CLI and the tests make.
+    """Photo file → a 3D photo in a new scene of its own: the one call the operator, the CLI and the tests make.
 
-    Returns (the `Photo3D`, the render device line). Pass a previous `analysis` of the same photo to skip the
-    networks; `depth_source` (a `core.depth_source.DepthSource`) gives the depth instead of the network.
+    The new scene (named as the 3D photo) shares `scene`'s world and nothing else, so the 3D photo never meets
+    what is in the file already (the startup file's cube, another 3D photo), and has its own camera, frame
+    range and render settings. Returns (the `Photo3D`, the render device line); `Photo3D.scene` is the new
+    scene. Pass a previous `analysis` of the same photo to skip the networks; `depth_source` (a
+    `core.depth_source.DepthSource`) gives the depth instead of the network.
     """
     if analysis is None:
         analysis = pipeline.analyse_photo(photo_path, progress=progress, depth_source=depth_source)
     plan = pipeline.plan_scene(analysis, settings)
-    return build_3d_photo(scene, analysis, plan, settings)
+    photo_scene = bpy.data.scenes.new(f"3D Photo {analysis.photo.path.stem}")
+    try:
+        photo_scene.world = scene.world
+        photo, device = build_3d_photo(photo_scene, analysis, plan, settings)
+    except BaseException:
+        bpy.data.scenes.remove(photo_scene)
+        raise
+    photo_scene.name = photo.name  # "3D Photo astronaut.001" when the collection's name was taken
+    return photo, device

@@ -4,9 +4,10 @@ The full-resolution pixels are decoded only when the texture needs them: Blender
 directly, and the EXIF rotation is then applied to the UVs instead of the pixels (see `stored_uv_transform`).
 """
 
+import io
 import stat
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -32,27 +33,31 @@ class Photo:
     orientation: int  # EXIF orientation of the stored pixels (1 = as displayed)
     focal_35mm: float | None  # 35 mm-equivalent focal length from EXIF, when the camera wrote it
     blender_can_read: bool  # Blender decodes this file format and mode itself
+    # The file's bytes when they came from elsewhere than `path` (the copy packed in a .blend).
+    data: bytes | None = field(default=None, repr=False, compare=False)
 
     def texture_from_file(self, max_texture_size):
         """Whether Blender should read the file itself (EXIF rotation then lives in the UVs)."""
         return self.blender_can_read and max(self.width, self.height) <= max_texture_size
 
 
-def _open(path):
+def _open(path, data=None):
+    """The photo at `path` opened by Pillow, or `data` (the file's bytes) when given; PhotoError if unusable."""
     from PIL import Image, UnidentifiedImageError
 
     path = Path(path)
-    if not path.exists():
-        raise PhotoError(f"Photo not found: {path}")
-    if path.is_dir():
-        raise PhotoError(f"Expected a photo file, got a folder: {path}")
-    if not path.is_file():  # reading a FIFO or a device would block or never end
-        kind = "a FIFO (named pipe)" if stat.S_ISFIFO(path.stat().st_mode) else "not a regular file"
-        raise PhotoError(f"Expected a photo file, got {kind}: {path}")
-    if path.stat().st_size == 0:
+    if data is None:
+        if not path.exists():
+            raise PhotoError(f"Photo not found: {path}")
+        if path.is_dir():
+            raise PhotoError(f"Expected a photo file, got a folder: {path}")
+        if not path.is_file():  # reading a FIFO or a device would block or never end
+            kind = "a FIFO (named pipe)" if stat.S_ISFIFO(path.stat().st_mode) else "not a regular file"
+            raise PhotoError(f"Expected a photo file, got {kind}: {path}")
+    if (len(data) if data is not None else path.stat().st_size) == 0:
         raise PhotoError(f"Photo file is empty: {path}")
     try:
-        image = Image.open(path)
+        image = Image.open(io.BytesIO(data) if data is not None else path)
     except UnidentifiedImageError:
         raise PhotoError(f"Not an image Pillow can read: {path}") from None
     except Image.DecompressionBombError as error:
@@ -131,11 +136,12 @@ def displayed_size(path):
         image.close()
 
 
-def load_photo(path, working_long_side=WORKING_LONG_SIDE):
-    """Open `path` and decode only a working copy (JPEG draft mode makes a 12 MP photo decode in milliseconds)."""
+def load_photo(path, working_long_side=WORKING_LONG_SIDE, data=None):
+    """Open `path` (or the file's bytes `data`, named by `path`) and decode only a working copy (JPEG draft mode
+    makes a 12 MP photo decode in milliseconds)."""
     import cv2
 
-    image = _open(path)
+    image = _open(path, data)
     try:
         orientation, focal_35mm = _exif_details(image)
         stored_w, stored_h = image.size
@@ -163,10 +169,11 @@ def load_photo(path, working_long_side=WORKING_LONG_SIDE):
         orientation=orientation,
         focal_35mm=focal_35mm,
         blender_can_read=blender_can_read,
+        data=data,
     )
 
 
-def write_texture_file(path, max_long_side, folder):
+def write_texture_file(path, max_long_side, folder, data=None):
     """An upright copy of the photo, long side ≤ `max_long_side`, for Blender to read and pack.
 
     Used when Blender cannot read the file itself or it is over the texture cap. Staying in 8-bit and on disk
@@ -175,7 +182,7 @@ def write_texture_file(path, max_long_side, folder):
     """
     from PIL import Image
 
-    image = _open(path)
+    image = _open(path, data)
     try:
         rgb, alpha = _decode_upright(image, path, (max_long_side, max_long_side))
     finally:

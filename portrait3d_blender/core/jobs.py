@@ -10,16 +10,18 @@ from . import pipeline
 
 
 class AnalysisJob:
-    """`pipeline.analyse_photo` on a daemon thread, with progress, cancellation and the result or error."""
+    """`pipeline.analyse_photo` on a daemon thread, with progress, cancellation and the result or error.
 
-    def __init__(self, photo_path, depth_source=None):
+    `data`: the photo's bytes (read from a .blend on the main thread), `photo_path` then only names it."""
+
+    def __init__(self, photo_path, depth_source=None, data=None):
         self.progress = 0.0
         self.stage = "Starting"
         self.result = None
         self.error = None
         self._cancel = threading.Event()
         self._thread = threading.Thread(
-            target=self._run, args=(photo_path, depth_source), name="portrait3d-analysis", daemon=True
+            target=self._run, args=(photo_path, depth_source, data), name="portrait3d-analysis", daemon=True
         )
 
     def start(self):
@@ -41,10 +43,10 @@ class AnalysisJob:
     def _report(self, share, text):
         self.progress, self.stage = share, text
 
-    def _run(self, photo_path, depth_source):
+    def _run(self, photo_path, depth_source, data):
         try:
             self.result = pipeline.analyse_photo(
-                photo_path, progress=self._report, cancel=self._cancel.is_set, depth_source=depth_source
+                photo_path, progress=self._report, cancel=self._cancel.is_set, depth_source=depth_source, data=data
             )
         except BaseException as error:  # handed to the main thread, which reports it
             self.error = error

@@ -36,6 +36,7 @@ class Settings:
     compute_device: str = "AUTO"  # where Cycles renders: "AUTO" (a GPU when Cycles finds one) or "CPU"
     render_size: int = 1024  # long side of rendered frames, pixels
     render_samples: int = 32
+    render_preset: str = ""  # "preview" or "final" (output_files.PRESETS) instead of the two above; "": those
     max_texture_size: int = 8192  # long side of a texture Blender is given as pixels
     # Depth-aware grade, applied in the material (no re-meshing): foreground = the subject layer, the person.
     foreground_exposure: float = 0.0  # stops
@@ -109,11 +110,12 @@ class ScenePlan:
     haze_start: float = 0.0  # depth where the distance haze begins: just behind the people (the focus without)
 
 
-def analyse_photo(path, progress=None, cancel=None, depth_source=None):
+def analyse_photo(path, progress=None, cancel=None, depth_source=None, data=None):
     """Load, segment and estimate depth. `progress(share, text)` reports; `cancel()` → True stops early.
 
     A `depth_source` other than the network's (a file, or the photo's own depth) is read right after the photo,
     so a depth map that does not fit fails before any network runs; the network then does not run at all.
+    With `data`, the photo is those bytes (a copy packed in a .blend) and `path` only names it.
     """
     from . import depth, depth_source as depth_sources
 
@@ -126,7 +128,7 @@ def analyse_photo(path, progress=None, cancel=None, depth_source=None):
             progress(share, text)
 
     step(0.0, "Loading photo")
-    photo = image.load_photo(path)
+    photo = image.load_photo(path, data=data)
     given_nearness = None if depth_source.uses_network else depth_sources.load_nearness(depth_source, photo)
     step(0.2, "Finding the person")
     rgb = photo.working_rgb

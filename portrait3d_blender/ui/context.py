@@ -28,6 +28,8 @@ def scene_settings(context, scene=None):
         layered=properties.layered,
         tear_threshold=properties.tear_threshold,
         render_size=properties.render_size,
+        render_samples=properties.render_samples,
+        render_preset=properties.render_preset.lower() if properties.render_preset != "CUSTOM" else "",
         max_texture_size=properties.max_texture_size,
         compute_device=preferences.compute_device(context),
         foreground_exposure=properties.foreground_exposure,
@@ -46,6 +48,14 @@ def scene_depth_source(context):
     properties = context.scene.portrait3d
     path = bpy.path.abspath(properties.depth_map_path) if properties.depth_source == "FILE" else ""
     return DepthSource(properties.depth_source, path, properties.depth_map_far_is_white)
+def show_photo_scene(context, photo):
+    """Carry the current scene's Portrait 3D settings over to the new 3D photo's own scene, and show it."""
+    source, target = context.scene.portrait3d, photo.scene.portrait3d
+    for name in source.bl_rna.properties.keys():
+        if name != "rna_type" and not source.bl_rna.properties[name].is_readonly:
+            setattr(target, name, getattr(source, name))
+    if context.window is not None:
+        context.window.scene = photo.scene
 
 
 def image_editor_areas(context):

@@ -9,6 +9,7 @@ from ..blender.photo3d import Photo3D
 from ..core import output_files
 from ..core.errors import USER_ERRORS, user_message
 from .context import OVERWRITE_HINT
+from .worker import PhotoAnalysisOperator
 
 
 class _ExportToFile:
@@ -58,7 +59,7 @@ class PORTRAIT3D_OT_export_mesh(_ExportToFile, bpy.types.Operator):
         return {"FINISHED"}
 
 
-class PORTRAIT3D_OT_export_depth_map(_ExportToFile, bpy.types.Operator):
+class PORTRAIT3D_OT_export_depth_map(PhotoAnalysisOperator, _ExportToFile, bpy.types.Operator):
     """Write the active 3D photo's depth map (8-bit PNG, white = near) and its person mask beside it"""
 
     bl_idname = "portrait3d.export_depth_map"
@@ -67,17 +68,16 @@ class PORTRAIT3D_OT_export_depth_map(_ExportToFile, bpy.types.Operator):
 
     filter_glob: bpy.props.StringProperty(default="*.png", options={"HIDDEN"})
 
-    def execute(self, context):
-        photo = Photo3D.active(context)
-        try:
-            depth_path = self.chosen_path().with_suffix(".png")
-            mask_path = output_files.mask_path_beside(depth_path)
-            output_files.check_maps(depth_path, mask_path, photo.source, context.scene.portrait3d.overwrite)
-            analysis = photo.analysis()
-            output_files.write_maps(analysis, depth_path, mask_path, bits=8)
-        except USER_ERRORS as error:
-            self.report({"ERROR"}, user_message(error, OVERWRITE_HINT))
-            return {"CANCELLED"}
+    def _paths(self):
+        depth_path = self.chosen_path().with_suffix(".png")
+        return depth_path, output_files.mask_path_beside(depth_path)
+
+    def refuse_early(self, context, photo):
+        output_files.check_maps(*self._paths(), photo.source, context.scene.portrait3d.overwrite)
+
+    def run(self, context, photo, analysis):
+        depth_path, mask_path = self._paths()
+        output_files.write_maps(analysis, depth_path, mask_path, bits=8)
         self.report({"INFO"}, f"Wrote {depth_path} and {mask_path.name}")
         return {"FINISHED"}
 

@@ -13,25 +13,27 @@ from ..blender.photo3d import Photo3D
 from ..core.errors import USER_ERRORS, user_message
 from ..core.image import PHOTO_SUFFIXES
 from ..core.jobs import AnalysisJob
-from ..core.pipeline import Cancelled
-from .context import OVERWRITE_HINT, image_editor_areas, image_editor_photo, scene_depth_source, scene_settings
+from .context import (OVERWRITE_HINT, image_editor_areas, image_editor_photo, scene_depth_source, scene_settings,
+                      show_photo_scene)
+from .worker import AnalysisWorker, PhotoAnalysisOperator, ui_is_live
 
 PHOTO_FILTER = ";".join(f"*{suffix}" for suffix in PHOTO_SUFFIXES)
 
 
-class PORTRAIT3D_OT_create_3d_photo(bpy.types.Operator):
+class PORTRAIT3D_OT_create_3d_photo(AnalysisWorker, bpy.types.Operator):
     """Turn a photo of a person into a depth-displaced mesh with an orbiting camera"""
 
     bl_idname = "portrait3d.create_3d_photo"
     bl_label = "Create 3D Photo"
     bl_options = {"REGISTER", "UNDO"}
+    worker_label = "Create 3D Photo"
 
     filepath: bpy.props.StringProperty(name="Photo", subtype="FILE_PATH", options={"SKIP_SAVE"})
     filter_glob: bpy.props.StringProperty(default=PHOTO_FILTER, options={"HIDDEN"})
     use_worker_thread: bpy.props.BoolProperty(options={"HIDDEN", "SKIP_SAVE"})
 
     def invoke(self, context, event):
-        self.use_worker_thread = not bpy.app.background and context.window is not None
+        self.use_worker_thread = ui_is_live(context)
         if not self.filepath:
             editor_photo = image_editor_photo(context)
             if editor_photo is None:
@@ -49,7 +51,7 @@ class PORTRAIT3D_OT_create_3d_photo(bpy.types.Operator):
         self._depth_source = scene_depth_source(context)
         use_worker_thread, self.use_worker_thread = self.use_worker_thread, False  # a redo runs in place
         if use_worker_thread and context.window is not None:
-            return self._start_worker(context)
+            return self._start_worker(context, AnalysisJob(self._photo_path, self._depth_source))
         window_manager = context.window_manager
         window_manager.progress_begin(0, 100)
         try:
@@ -63,77 +65,82 @@ class PORTRAIT3D_OT_create_3d_photo(bpy.types.Operator):
             return {"CANCELLED"}
         finally:
             window_manager.progress_end()
-        return self._report_created(*result)
+        return self._created(context, *result)
 
-    def _start_worker(self, context):
-        self._job = AnalysisJob(self._photo_path, self._depth_source).start()
-        window_manager = context.window_manager
-        self._timer = window_manager.event_timer_add(0.1, window=context.window)
-        window_manager.modal_handler_add(self)
-        window_manager.progress_begin(0, 100)
-        return {"RUNNING_MODAL"}
-
-    def _stop_worker_ui(self, context):
-        window_manager = context.window_manager
-        window_manager.event_timer_remove(self._timer)
-        window_manager.progress_end()
-        context.workspace.status_text_set(None)
-
-    def modal(self, context, event):
-        if event.type == "ESC" and event.value == "PRESS":
-            self._job.cancel()
-            return {"RUNNING_MODAL"}
-        if event.type != "TIMER":
-            return {"PASS_THROUGH"}
-        job = self._job
-        context.window_manager.progress_update(int(job.progress * 100))
-        context.workspace.status_text_set(f"Portrait 3D: {job.stage}… (Esc to cancel)")
-        if not job.done:
-            return {"RUNNING_MODAL"}
-        self._stop_worker_ui(context)
-        if isinstance(job.error, Cancelled):
-            self.report({"WARNING"}, "Create 3D Photo cancelled; nothing was changed")
-            return {"CANCELLED"}
-        if isinstance(job.error, USER_ERRORS):
-            self.report({"ERROR"}, user_message(job.error, OVERWRITE_HINT))
-            return {"CANCELLED"}
-        if job.error is not None:
-            raise job.error
+    def _analysed(self, context, analysis):
         try:
-            result = blender_scene.make_3d_photo(context.scene, self._photo_path, self._settings, analysis=job.result)
+            result = blender_scene.make_3d_photo(context.scene, self._photo_path, self._settings, analysis=analysis)
         except USER_ERRORS as error:
             self.report({"ERROR"}, user_message(error, OVERWRITE_HINT))
             return {"CANCELLED"}
-        return self._report_created(*result)
+        return self._created(context, *result)
 
-    def cancel(self, context):
-        self._job.cancel()
-        self._stop_worker_ui(context)
-
-    def _report_created(self, photo, device):
+    def _created(self, context, photo, device):
+        """Show the new 3D photo's own scene, with the settings it was made with, and report."""
+        show_photo_scene(context, photo)
         notice = photo.cached_analysis().notice
         notice = f" — {notice}" if notice else ""
         self.report({"INFO"}, f"Created '{photo.name}' ({device}){notice}")
         return {"FINISHED"}
 
 
-def _rebuild(context, photo):
+def _rebuild(context, scene, photo):
     """The one rebuild the Update button and a live slider make; a success clears the last live error."""
-    layer_objects = blender_scene.refine_3d_photo(context.scene, photo, scene_settings(context))
-    context.scene.portrait3d.live_update_error = ""
+    layer_objects = blender_scene.refine_3d_photo(scene, photo, scene_settings(context, scene))
+    scene.portrait3d.live_update_error = ""
     return layer_objects
 
 
+def _rebuild_live(context, scene, photo):
+    """`_rebuild` for a live slider: an error goes to the panel (an update callback has no report) with the
+    photo left as it was."""
+    try:
+        _rebuild(context, scene, photo)
+    except USER_ERRORS as error:
+        scene.portrait3d.live_update_error = user_message(error, OVERWRITE_HINT)
+
+
+_LIVE_JOBS = {}  # 3D photo name → the AnalysisJob reading its packed photo for a live slider
+
+
 def refine_active_photo(context):
-    """Rebuild the active 3D photo with the scene's Mesh settings, for a live slider: nothing when there is
-    none, and an error goes to the panel (an update callback has no report) with the photo left as it was."""
-    photo = Photo3D.active(context)
+    """Rebuild the active 3D photo with the scene's Mesh settings, for a live slider; nothing when there is none.
+
+    When this session has no analysis of the photo yet and the UI is live, the packed photo is analysed on a
+    worker thread first, and the rebuild (with the settings as they are by then) follows from a timer."""
+    photo, scene = Photo3D.active(context), context.scene
     if photo is None:
         return
+    if photo.cached_analysis() is not None or not ui_is_live(context):
+        _rebuild_live(context, scene, photo)
+        return
+    scene.portrait3d.live_update_error = "Reading the depth packed in the .blend; the mesh follows in seconds"
+    if photo.name in _LIVE_JOBS:
+        return
     try:
-        _rebuild(context, photo)
+        job = _LIVE_JOBS[photo.name] = photo.analysis_job().start()
     except USER_ERRORS as error:
-        context.scene.portrait3d.live_update_error = user_message(error, OVERWRITE_HINT)
+        scene.portrait3d.live_update_error = user_message(error, OVERWRITE_HINT)
+        return
+    photo_name, scene_name = photo.name, scene.name
+
+    def finish():
+        if not job.done:
+            return 0.2
+        del _LIVE_JOBS[photo_name]
+        photo, scene = Photo3D.named(photo_name), bpy.data.scenes.get(scene_name)
+        if photo is None or scene is None:
+            return None
+        if isinstance(job.error, USER_ERRORS):
+            scene.portrait3d.live_update_error = user_message(job.error, OVERWRITE_HINT)
+        elif job.error is not None:
+            raise job.error
+        else:
+            photo.remember(job.result)
+            _rebuild_live(bpy.context, scene, photo)
+        return None
+
+    bpy.app.timers.register(finish, first_interval=0.2)
 
 
 def regrade_active_photo(context):
@@ -143,46 +150,27 @@ def regrade_active_photo(context):
         blender_scene.regrade_3d_photo(photo, scene_settings(context))
 
 
-class PORTRAIT3D_OT_refine_3d_photo(bpy.types.Operator):
+class PORTRAIT3D_OT_refine_3d_photo(PhotoAnalysisOperator, bpy.types.Operator):
     """Rebuild the active 3D photo's mesh with the current Mesh settings (hand edits to it are replaced)"""
 
     bl_idname = "portrait3d.refine_3d_photo"
     bl_label = "Update 3D Photo"
     bl_options = {"REGISTER", "UNDO"}
 
-    @classmethod
-    def poll(cls, context):
-        return Photo3D.active(context) is not None
-
-    def execute(self, context):
-        photo = Photo3D.active(context)
-        try:
-            layer_objects = _rebuild(context, photo)
-        except USER_ERRORS as error:
-            self.report({"ERROR"}, user_message(error, OVERWRITE_HINT))
-            return {"CANCELLED"}
+    def run(self, context, photo, analysis):
+        layer_objects = _rebuild(context, context.scene, photo)
         faces = sum(len(obj.data.polygons) for obj in layer_objects)
         self.report({"INFO"}, f"Updated '{photo.name}': {len(layer_objects)} layer(s), {faces:,} faces")
         return {"FINISHED"}
 
 
-class PORTRAIT3D_OT_show_depth_map(bpy.types.Operator):
+class PORTRAIT3D_OT_show_depth_map(PhotoAnalysisOperator, bpy.types.Operator):
     """Show the active 3D photo's depth map (white = near) in an Image Editor"""
 
     bl_idname = "portrait3d.show_depth_map"
     bl_label = "Show Depth Map"
 
-    @classmethod
-    def poll(cls, context):
-        return Photo3D.active(context) is not None
-
-    def execute(self, context):
-        photo = Photo3D.active(context)
-        try:
-            analysis = photo.analysis()
-        except USER_ERRORS as error:
-            self.report({"ERROR"}, user_message(error, OVERWRITE_HINT))
-            return {"CANCELLED"}
+    def run(self, context, photo, analysis):
         image = blender_material.depth_map_image(f"{photo.name} Depth", analysis.nearness)
         editors = image_editor_areas(context)
         for area in editors:

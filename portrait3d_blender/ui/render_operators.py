@@ -5,10 +5,11 @@ from pathlib import Path
 import bpy
 
 from ..blender import focus, outputs
+from ..blender import render as blender_render
 from ..blender.photo3d import Photo3D
 from ..core import output_files
 from ..core.errors import USER_ERRORS, user_message
-from .context import OVERWRITE_HINT
+from .context import OVERWRITE_HINT, scene_settings
 
 
 def _poll_photo_camera(context):
@@ -38,6 +39,7 @@ class PORTRAIT3D_OT_render_animation(bpy.types.Operator):
         try:
             output.parent.mkdir(parents=True, exist_ok=True)
             output_files.check_output(output, photo.source, settings.overwrite)
+            device = blender_render.configure_render(scene, photo.size, scene_settings(context))
             focus.set_up_camera(scene, photo, settings.stereo_mode)
             pending = outputs.start_render_job(scene, output, fmt, on_finished=_report_finished)
         except USER_ERRORS as error:
@@ -46,7 +48,10 @@ class PORTRAIT3D_OT_render_animation(bpy.types.Operator):
         if pending.error:  # background mode: the render has already finished
             self.report({"ERROR"}, pending.error)
             return {"CANCELLED"}
-        self.report({"INFO"}, f"Wrote {output}" if bpy.app.background else f"Rendering to {output}")
+        if bpy.app.background:
+            self.report({"INFO"}, f"Wrote {output} with {blender_render.device_line(scene)}")
+        else:
+            self.report({"INFO"}, f"Rendering to {output} with {device} (Esc cancels)")
         return {"FINISHED"}
 
 
@@ -84,12 +89,13 @@ class PORTRAIT3D_OT_render_refocus(bpy.types.Operator):
             output = photo.default_output("_refocus.png")
         try:
             output_files.check_output(output, photo.source, scene.portrait3d.overwrite, fmt="FILE")
+            blender_render.configure_render(scene, photo.size, scene_settings(context))
             focus.set_up_camera(scene, photo, scene.portrait3d.stereo_mode, f_stop=scene.portrait3d.f_stop)
             focus.render_still(scene, output)
         except USER_ERRORS as error:
             self.report({"ERROR"}, user_message(error, OVERWRITE_HINT))
             return {"CANCELLED"}
-        self.report({"INFO"}, f"Wrote {output}")
+        self.report({"INFO"}, f"Wrote {output} with {blender_render.device_line(scene)}")
         return {"FINISHED"}
 
 

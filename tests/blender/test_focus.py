@@ -18,6 +18,8 @@ def built(empty_scene, astronaut_analysis):
     plan = pipeline.plan_scene(astronaut_analysis, settings)
     photo, _ = blender_scene.build_3d_photo(empty_scene, astronaut_analysis, plan, settings)
     empty_scene.frame_set(1)
+    empty_scene.portrait3d.render_preset = "CUSTOM"  # what the operators render: tiny and quick
+    empty_scene.portrait3d.render_size, empty_scene.portrait3d.render_samples = 64, 2
     return plan, photo.layers, photo.camera
 
 

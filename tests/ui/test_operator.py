@@ -35,7 +35,7 @@ def _user_scene():
 def test_operator_builds_a_3d_photo_collection(empty_scene):
     _user_scene()
     before = _snapshot()
-    empty_scene.portrait3d.mesh_resolution = 64
+    bpy.context.scene.portrait3d.mesh_resolution = 64
     assert bpy.ops.portrait3d.create_3d_photo(filepath=str(ASTRONAUT)) == {"FINISHED"}
     new_collections = set(_snapshot()["collections"]) - set(before["collections"])
     assert new_collections == {"3D Photo astronaut"}
@@ -43,12 +43,18 @@ def test_operator_builds_a_3d_photo_collection(empty_scene):
     mesh_objects = [obj for obj in collection.objects if obj.type == "MESH"]
     assert len(mesh_objects) == 2  # the person and the background behind
     assert sum(len(obj.data.polygons) for obj in mesh_objects) >= 0.5 * 64 * 64
-    assert empty_scene.camera.name.startswith("3D Photo astronaut")
-    # The user's things are untouched.
+    # The 3D photo has a scene of its own, shown now, with only the photo in it and its settings.
+    photo_scene = bpy.context.scene
+    assert photo_scene.name == "3D Photo astronaut" and photo_scene != empty_scene
+    assert set(photo_scene.objects) == set(collection.objects) and photo_scene.camera.name == "3D Photo astronaut Camera"
+    assert photo_scene.portrait3d.mesh_resolution == 64 and photo_scene.world == empty_scene.world
+    # The user's things are untouched: their scene, its camera, its objects.
+    assert empty_scene.camera.name == "User Camera" and "3D Photo astronaut" not in empty_scene.collection.children
     assert bpy.data.objects["User Cube"].active_material.name == "User Material"
-    # Running it again adds a second 3D photo and renames nothing.
+    # Running it again adds a second 3D photo in a third scene and renames nothing.
     assert bpy.ops.portrait3d.create_3d_photo(filepath=str(ASTRONAUT)) == {"FINISHED"}
     assert {"3D Photo astronaut", "3D Photo astronaut.001"} <= set(_snapshot()["collections"])
+    assert [scene.name for scene in bpy.data.scenes] == ["3D Photo astronaut", "3D Photo astronaut.001", "Scene"]
     assert "User Cube" in bpy.data.objects
 
 
@@ -72,7 +78,7 @@ def test_undo_removes_the_3d_photo_in_one_step(empty_scene):
     bpy.ops.ed.undo_push(message="file loaded")
     bpy.ops.ed.undo_push(message="user's work")
     before = _snapshot()
-    empty_scene.portrait3d.mesh_resolution = 32
+    bpy.context.scene.portrait3d.mesh_resolution = 32
     bpy.ops.portrait3d.create_3d_photo(filepath=str(ASTRONAUT))
     bpy.ops.ed.undo_push(message="Create 3D Photo")
     assert _snapshot() != before
@@ -84,7 +90,7 @@ def test_refine_changes_the_3d_photo_in_place_without_the_networks(empty_scene, 
     from portrait3d_blender.core import pipeline
 
     _user_scene()
-    empty_scene.portrait3d.mesh_resolution = 48
+    bpy.context.scene.portrait3d.mesh_resolution = 48
     bpy.ops.portrait3d.create_3d_photo(filepath=str(ASTRONAUT))
     collection = bpy.data.collections["3D Photo astronaut"]
     bpy.context.view_layer.objects.active = collection.objects[0]
@@ -95,23 +101,23 @@ def test_refine_changes_the_3d_photo_in_place_without_the_networks(empty_scene, 
         raise AssertionError("refining ran the networks again")
 
     monkeypatch.setattr(pipeline, "analyse_photo", networks_must_not_run)
-    empty_scene.portrait3d.layered = False
-    empty_scene.portrait3d.mesh_resolution = 24
+    bpy.context.scene.portrait3d.layered = False
+    bpy.context.scene.portrait3d.mesh_resolution = 24
     assert bpy.ops.portrait3d.refine_3d_photo() == {"FINISHED"}
     meshes = [obj for obj in collection.objects if obj.type == "MESH"]
     assert [obj.name for obj in meshes] == ["3D Photo astronaut"] and len(layers_before) == 2
     assert len(meshes[0].data.polygons) == 24 * 24
     assert len(bpy.data.images) == images_before - 1  # the subject's matte went, the photo stayed
     assert bpy.data.images["3D Photo astronaut"].packed_file is not None
-    empty_scene.portrait3d.layered = True
-    empty_scene.portrait3d.depth_strength = 2.0
+    bpy.context.scene.portrait3d.layered = True
+    bpy.context.scene.portrait3d.depth_strength = 2.0
     assert bpy.ops.portrait3d.refine_3d_photo() == {"FINISHED"}
     assert sorted(obj.name for obj in collection.objects if obj.type == "MESH") == layers_before
     assert "User Cube" in bpy.data.objects and len(bpy.data.collections) == 1
 
 
 def test_show_depth_map_makes_a_depth_image(empty_scene, astronaut_analysis):
-    empty_scene.portrait3d.mesh_resolution = 32
+    bpy.context.scene.portrait3d.mesh_resolution = 32
     bpy.ops.portrait3d.create_3d_photo(filepath=str(ASTRONAUT))
     bpy.context.view_layer.objects.active = bpy.data.collections["3D Photo astronaut"].objects[0]
     assert bpy.ops.portrait3d.show_depth_map() == {"FINISHED"}
@@ -122,30 +128,35 @@ def test_show_depth_map_makes_a_depth_image(empty_scene, astronaut_analysis):
 
 
 def test_texture_limit_setting_caps_the_packed_photo(empty_scene):
-    empty_scene.portrait3d.mesh_resolution = 16
-    empty_scene.portrait3d.max_texture_size = 256  # the smallest it allows
+    bpy.context.scene.portrait3d.mesh_resolution = 16
+    bpy.context.scene.portrait3d.max_texture_size = 256  # the smallest it allows
     bpy.ops.portrait3d.create_3d_photo(filepath=str(ASTRONAUT))
     photo_images = [image for image in bpy.data.images if image.name == "3D Photo astronaut"]
     assert len(photo_images) == 1
     assert tuple(photo_images[0].size) == (256, 256) and photo_images[0].packed_file is not None
 
 
-def _modal_stand_in(scene, job, settings):
+def _modal_stand_in(scene, job, Operator=None, **fields):
     """Window manager, workspace and operator stand-ins, to drive the modal (worker-thread) path headless,
-    where Blender has no event loop to do it."""
-    from portrait3d_blender.ui.photo_operators import PORTRAIT3D_OT_create_3d_photo as Operator
+    where Blender has no event loop to do it. `fields` are the operator's state when the worker started."""
+    import functools
 
+    from portrait3d_blender.ui.photo_operators import PORTRAIT3D_OT_create_3d_photo
+
+    Operator = Operator or PORTRAIT3D_OT_create_3d_photo
     window_manager = SimpleNamespace(
         progress=[], event_timer_remove=lambda timer: None, progress_end=lambda: None,
     )
     window_manager.progress_update = window_manager.progress.append
     context = SimpleNamespace(
-        window_manager=window_manager, scene=scene, workspace=SimpleNamespace(status_text_set=lambda text: None)
+        window_manager=window_manager, scene=scene, window=bpy.context.window, preferences=bpy.context.preferences,
+        view_layer=bpy.context.view_layer, workspace=SimpleNamespace(status_text_set=lambda text: None),
     )
-    operator = SimpleNamespace(_job=job, _timer=None, _photo_path=str(ASTRONAUT), _settings=settings, reports=[])
+    operator = SimpleNamespace(_job=job, _timer=None, reports=[], worker_label=Operator.worker_label, **fields)
     operator.report = lambda kind, message: operator.reports.append((kind, message))
-    operator._stop_worker_ui = lambda context: Operator._stop_worker_ui(operator, context)
-    operator._report_created = lambda *result: Operator._report_created(operator, *result)
+    for name in ("_stop_worker_ui", "_analysed", "_created", "execute", "refuse_early", "run"):
+        if hasattr(Operator, name):
+            setattr(operator, name, functools.partial(getattr(Operator, name), operator))
     return Operator, operator, context
 
 
@@ -167,7 +178,9 @@ def test_worker_thread_path_builds_the_scene_when_the_job_is_done(empty_scene):
     from portrait3d_blender.core.jobs import AnalysisJob
 
     job = AnalysisJob(ASTRONAUT).start()
-    Operator, operator, context = _modal_stand_in(empty_scene, job, pipeline.Settings(mesh_resolution=16))
+    Operator, operator, context = _modal_stand_in(
+        empty_scene, job, _photo_path=str(ASTRONAUT), _settings=pipeline.Settings(mesh_resolution=16)
+    )
     assert _run_modal(Operator, operator, context) == {"FINISHED"}
     assert "3D Photo astronaut" in bpy.data.collections
     assert context.window_manager.progress[-1] == 100
@@ -181,7 +194,9 @@ def test_escape_cancels_the_worker_and_changes_nothing(empty_scene):
     _user_scene()
     before = _snapshot()
     job = AnalysisJob(ASTRONAUT)
-    Operator, operator, context = _modal_stand_in(empty_scene, job, pipeline.Settings(mesh_resolution=16))
+    Operator, operator, context = _modal_stand_in(
+        empty_scene, job, _photo_path=str(ASTRONAUT), _settings=pipeline.Settings(mesh_resolution=16)
+    )
     assert Operator.modal(operator, context, SimpleNamespace(type="ESC", value="PRESS")) == {"RUNNING_MODAL"}
     job.start()  # cancelled before its first stage: it stops there
     assert _run_modal(Operator, operator, context) == {"CANCELLED"}
@@ -199,9 +214,9 @@ def test_mesh_sliders_rebuild_the_active_3d_photo_live(empty_scene, monkeypatch)
     from portrait3d_blender.blender.photo3d import Photo3D
     from portrait3d_blender.core import pipeline
 
-    settings = empty_scene.portrait3d
-    settings.mesh_resolution = 32
+    empty_scene.portrait3d.mesh_resolution = 32
     bpy.ops.portrait3d.create_3d_photo(filepath=str(ASTRONAUT))
+    settings = bpy.context.scene.portrait3d  # the 3D photo's own scene's
     collection = bpy.data.collections["3D Photo astronaut"]
     bpy.context.view_layer.objects.active = collection.objects[0]
     before = _layer_vertices(collection)
@@ -243,13 +258,13 @@ def _raises(error):
 def test_slider_without_a_3d_photo_changes_nothing(empty_scene):
     _user_scene()
     before = _snapshot()
-    empty_scene.portrait3d.depth_strength = 1.7
-    empty_scene.portrait3d.layered = False
-    assert _snapshot() == before and empty_scene.portrait3d.live_update_error == ""
+    bpy.context.scene.portrait3d.depth_strength = 1.7
+    bpy.context.scene.portrait3d.layered = False
+    assert _snapshot() == before and bpy.context.scene.portrait3d.live_update_error == ""
 
 
 def test_update_in_edit_mode_is_refused_and_changes_nothing(empty_scene):
-    empty_scene.portrait3d.mesh_resolution = 24
+    bpy.context.scene.portrait3d.mesh_resolution = 24
     bpy.ops.portrait3d.create_3d_photo(filepath=str(ASTRONAUT))
     collection = bpy.data.collections["3D Photo astronaut"]
     layer = next(obj for obj in collection.objects if obj.type == "MESH")
@@ -257,8 +272,8 @@ def test_update_in_edit_mode_is_refused_and_changes_nothing(empty_scene):
     before = _layer_vertices(collection)
     bpy.ops.object.mode_set(mode="EDIT")
     try:
-        empty_scene.portrait3d.depth_strength = 2.0  # live
-        assert empty_scene.portrait3d.live_update_error == f"Leave Edit Mode on '{layer.name}' to update the 3D photo"
+        bpy.context.scene.portrait3d.depth_strength = 2.0  # live
+        assert bpy.context.scene.portrait3d.live_update_error == f"Leave Edit Mode on '{layer.name}' to update the 3D photo"
         with pytest.raises(RuntimeError, match="Leave Edit Mode"):
             bpy.ops.portrait3d.refine_3d_photo()
     finally:
