@@ -3,21 +3,24 @@
     python -m portrait3d_blender depth PHOTO -o DEPTH.png [--8bit] [--overwrite]
     python -m portrait3d_blender make PHOTO -o OUT.mp4|OUT.webm|OUT.gif|FOLDER/ [--preset preview|final]
         [--move orbit|swing|vertical|dolly|dolly-zoom|ken-burns] [--easing ease|linear] [--one-way]
-        [--frames N] [--width PX] [--engine cycles|eevee] [--depth-maps] [--export MESH.glb|.obj|.ply]
-        [--dof F_STOP [--focus-at X,Y]] [--still STILL.png] [--stereo sbs|anaglyph] [--blend F] [--overwrite]
+        [--frames N] [--fps N] [--width PX] [--samples N] [--engine cycles|eevee] [--lit]
+        [--mesh-resolution N] [--depth-strength S] [--single-sheet] [--tear-threshold T] [--orbit-size S]
+        [--depth-maps] [--export MESH.glb|.obj|.ply] [--dof F_STOP [--focus-at X,Y]] [--still STILL.png]
+        [--stereo sbs|anaglyph] [--blend F] [--overwrite]
+
+The options that set `pipeline.Settings` are made from `core.options`, as the panel's settings are.
 """
 
 import argparse
 import sys
 from pathlib import Path
 
-from .core import batch_plan, camera_path, image, journal, output_files, output_guard, pipeline, supervisor, verify
+from .core import batch_plan, image, journal, output_files, output_guard, pipeline, supervisor, verify
 from .core.depth_source import DepthSource
 from .core.errors import USER_ERRORS, Portrait3DError, user_message
+from .core.options import OPTIONS
 
 OVERWRITE_HINT = "pass --overwrite to replace it"  # the command line's way of allowing an existing output
-GRADE_FIELDS = ("foreground_exposure", "background_exposure", "foreground_saturation", "background_saturation",
-                "foreground_temperature", "background_temperature", "haze_density")
 
 
 class CommandError(Portrait3DError):
@@ -104,43 +107,45 @@ def _add_make_options(make):
     )
     make.add_argument("--depth-map-far-is-white", action="store_true",
                       help="the depth map is white far away (a float map then holds distances)")
-    grade = make.add_argument_group("depth-aware grade (in the material: it follows the camera)")
-    for flag, field, metavar, text in (
-        ("--grade-foreground", "foreground_exposure", "EV", "exposure of the person, in stops (+1 twice as bright)"),
-        ("--grade-background", "background_exposure", "EV", "exposure of everything behind the person, in stops"),
-        ("--saturation-foreground", "foreground_saturation", "S", "the person's saturation: 0 grey, 1 as shot"),
-        ("--saturation-background", "background_saturation", "S", "the background's saturation"),
-        ("--temperature-foreground", "foreground_temperature", "K",
-         "colour of the light on the person in kelvin: 6500 as shot, lower warmer, higher cooler"),
-        ("--temperature-background", "background_temperature", "K", "the same for the background"),
-        ("--haze", "haze_density", "DENSITY",
-         "distance haze behind the people: optical depth added by as much air again as lies between the camera and "
-         "them (0.5 light, 2 thick)"),
-    ):
-        grade.add_argument(flag, dest=field, type=float, metavar=metavar, default=getattr(pipeline.Settings, field),
-                           help=text)
-    make.add_argument("--frames", type=int, default=pipeline.Settings.frames)
-    make.add_argument("--fps", type=int, default=pipeline.Settings.fps)
-    make.add_argument("--width", type=int, help="video width in pixels (default: 1024 on the long side)")
-    make.add_argument("--engine", choices=("cycles", "eevee"), default="cycles")
     make.add_argument("--device", choices=("auto", "cpu"), default="auto",
                       help="where Cycles renders: auto takes a GPU when Cycles finds one (the depth network always "
                       "runs on the CPU)")
-    make.add_argument("--samples", type=int)
-    make.add_argument("--mesh-resolution", type=int)
-    make.add_argument("--max-texture-size", type=int, default=pipeline.Settings.max_texture_size,
-                      help="scale photos larger than this (long side, pixels) down for the texture")
-    make.add_argument("--depth-strength", type=float, default=pipeline.Settings.depth_strength)
-    make.add_argument("--orbit-size", type=float, default=pipeline.Settings.orbit_size,
-                      help="how far the camera moves, as a share of the distance to the subject")
-    make.add_argument(
-        "--move", choices=tuple(move.lower().replace("_", "-") for move in camera_path.MOVES), default="orbit",
-        help="camera move: orbit, swing (side to side), vertical, dolly (in and out), dolly-zoom (vertigo), "
-        "ken-burns (zoom and pan)",
-    )
-    make.add_argument("--easing", choices=("ease", "linear"), default="ease", help="speed along the move")
-    make.add_argument("--one-way", action="store_true", help="move once from start to end instead of looping")
+    make.add_argument("--width", type=int, help="video width in pixels (default: 1024 on the long side)")
     make.add_argument("--blend", type=Path, help="also save the scene as this .blend for refinement")
+    _add_setting_options(make)
+
+
+def _add_setting_options(make):
+    """One option for each `pipeline.Settings` field that `core.options` gives a flag (default: unchanged)."""
+    defaults = pipeline.Settings()
+    for name, option in OPTIONS.items():
+        if option.flag is None:
+            continue
+        default = getattr(defaults, name)
+        if option.flag_value is not None:
+            help_text = option.description if option.flag_value else f"{option.label} off ({option.description})"
+            make.add_argument(option.flag, dest=name, action="store_const", const=option.flag_value, help=help_text)
+        elif option.choices:
+            make.add_argument(option.flag, dest=name, choices=[option.cli_choice(key) for key, *_ in option.choices],
+                              help=f"{option.description} (default: {option.cli_choice(default)})")
+        else:
+            make.add_argument(option.flag, dest=name, type=type(default), metavar="N" if type(default) is int else "X",
+                              help=f"{option.description} (default: {default})")
+
+
+def _given_settings(arguments):
+    """{field: value} of the setting options given, in Settings' terms; CommandError for one out of range."""
+    given = {}
+    for name, option in OPTIONS.items():
+        value = getattr(arguments, name, None) if option.flag else None
+        if value is None:
+            continue
+        if option.choices:
+            value = {option.cli_choice(key): key for key, *_ in option.choices}[value]
+        elif option.flag_value is None and not option.min <= value <= option.max:
+            raise CommandError(f"{option.flag} must be from {option.min:g} to {option.max:g}, not {value:g}")
+        given[name] = value
+    return given
 
 
 def _check_output(photo, output, suffixes=None, overwrite=False):
@@ -182,26 +187,12 @@ def _pixel(text):
 
 def _make_settings(arguments, photo_width, photo_height):
     """Settings from the preset (if any), then the options given explicitly, for a photo of this size."""
-    settings = pipeline.Settings(
-        depth_strength=arguments.depth_strength,
-        max_texture_size=arguments.max_texture_size,
-        frames=arguments.frames,
-        fps=arguments.fps,
-        orbit_size=arguments.orbit_size,
-        camera_move=arguments.move.upper().replace("-", "_"),
-        camera_easing=arguments.easing.upper(),
-        camera_loop=not arguments.one_way,
-        engine=arguments.engine.upper(),
-        compute_device=arguments.device.upper(),
-        **{field: getattr(arguments, field) for field in GRADE_FIELDS},
-    )
+    settings = pipeline.Settings(compute_device=arguments.device.upper())
     if arguments.preset:
         for name, value in output_files.preset_settings(arguments.preset, max(photo_width, photo_height)).items():
             setattr(settings, name, value)
-    if arguments.samples is not None:
-        settings.render_samples = arguments.samples
-    if arguments.mesh_resolution is not None:
-        settings.mesh_resolution = arguments.mesh_resolution
+    for name, value in _given_settings(arguments).items():
+        setattr(settings, name, value)
     if arguments.width:
         long_over_width = max(photo_width, photo_height) / photo_width
         settings.render_size = max(16, round(arguments.width * long_over_width))
@@ -276,12 +267,7 @@ def run_make(arguments):
         raise CommandError("--focus-at goes with --dof F_STOP")
     if arguments.focus == "all-faces" and (arguments.dof is None or arguments.focus_at is not None):
         raise CommandError("--focus all-faces goes with --dof F_STOP, and not with --focus-at")
-    if arguments.frames < 2:
-        raise CommandError("--frames must be at least 2")
-    if min(arguments.foreground_saturation, arguments.background_saturation, arguments.haze_density) < 0:
-        raise CommandError("--saturation-foreground, --saturation-background and --haze cannot be negative")
-    if min(arguments.foreground_temperature, arguments.background_temperature) < 1000:
-        raise CommandError("--temperature-foreground and --temperature-background are in kelvin, 1000 or more")
+    _given_settings(arguments)  # refuses a setting out of range before any work
     depth_source = _depth_source(arguments)
     in_depth_requests = _in_depth_requests(arguments)
     photo_size = image.displayed_size(arguments.photo)

@@ -268,6 +268,7 @@ def _run_exporter(context, view_layer, objects, fmt, target, staging, stem):
                     filepath=str(target),
                     export_format="GLB",
                     use_selection=True,
+                    use_active_scene=True,  # every scene would be walked, switching the window to each
                     export_materials="EXPORT",
                     export_image_format="AUTO",
                     export_texcoords=True,

@@ -62,7 +62,7 @@ def device_line(scene):
     try:
         renderer, device_type = gpu.platform.renderer_get(), gpu.platform.device_type_get()
     except SystemError:  # background mode before any render: no OpenGL context to ask yet
-        return "Eevee (on the OpenGL device Blender finds: a GPU, else software on the CPU)"
+        return "Eevee on the OpenGL device Blender finds (a GPU, else software on the CPU)"
     if device_type == "SOFTWARE":
         return f"Eevee on the CPU (software OpenGL: {renderer}; no GPU found)"
     return f"Eevee on the GPU ({renderer})"
@@ -70,8 +70,8 @@ def device_line(scene):
 
 def render_size_and_samples(settings, photo_size):
     """(long side, samples) to render: the settings' own, or those of their `render_preset` for this photo."""
-    if settings.render_preset:
-        values = output_files.preset_settings(settings.render_preset, max(photo_size))
+    if settings.render_preset != "CUSTOM":
+        values = output_files.preset_settings(settings.render_preset.lower(), max(photo_size))
         return values["render_size"], values["render_samples"]
     return settings.render_size, settings.render_samples
 

@@ -19,7 +19,8 @@ class Cancelled(Exception):
 
 @dataclass
 class Settings:
-    """What the user chooses; mirrors the scene's PropertyGroup and the CLI's options."""
+    """What the user chooses. `core.options` describes each (label, tooltip, limits): the scene's PropertyGroup
+    and the CLI's options are made from that description, with these defaults."""
 
     mesh_resolution: int = 512  # quads on the photo's long side
     depth_strength: float = 1.0  # 0 = flat photo, 1 = natural relief, more = exaggerated
@@ -36,7 +37,7 @@ class Settings:
     compute_device: str = "AUTO"  # where Cycles renders: "AUTO" (a GPU when Cycles finds one) or "CPU"
     render_size: int = 1024  # long side of rendered frames, pixels
     render_samples: int = 32
-    render_preset: str = ""  # "preview" or "final" (output_files.PRESETS) instead of the two above; "": those
+    render_preset: str = "CUSTOM"  # or "PREVIEW" / "FINAL" (output_files.PRESETS) instead of the two above
     max_texture_size: int = 8192  # long side of a texture Blender is given as pixels
     # Depth-aware grade, applied in the material (no re-meshing): foreground = the subject layer, the person.
     foreground_exposure: float = 0.0  # stops

@@ -5,6 +5,7 @@ from pathlib import Path
 import bpy
 
 from ..core.depth_source import DepthSource
+from ..core.options import OPTIONS
 from ..core.pipeline import Settings
 from . import preferences
 
@@ -14,33 +15,10 @@ OVERWRITE_HINT = "enable Overwrite or choose another file"  # the UI's way of al
 def scene_settings(context, scene=None):
     """`core.pipeline.Settings` from the scene's Portrait 3D settings and the add-on's compute device."""
     properties = (scene or context.scene).portrait3d
-    return Settings(
-        mesh_resolution=properties.mesh_resolution,
-        depth_strength=properties.depth_strength,
-        frames=properties.frames,
-        fps=properties.fps,
-        orbit_size=properties.orbit_size,
-        camera_move=properties.camera_move,
-        camera_easing=properties.camera_easing,
-        camera_loop=properties.camera_loop,
-        engine=properties.engine,
-        lit=properties.lit,
-        layered=properties.layered,
-        tear_threshold=properties.tear_threshold,
-        render_size=properties.render_size,
-        render_samples=properties.render_samples,
-        render_preset=properties.render_preset.lower() if properties.render_preset != "CUSTOM" else "",
-        max_texture_size=properties.max_texture_size,
-        compute_device=preferences.compute_device(context),
-        foreground_exposure=properties.foreground_exposure,
-        background_exposure=properties.background_exposure,
-        foreground_saturation=properties.foreground_saturation,
-        background_saturation=properties.background_saturation,
-        foreground_temperature=properties.foreground_temperature,
-        background_temperature=properties.background_temperature,
-        haze_density=properties.haze_density,
-        haze_color=tuple(properties.haze_color),
-    )
+    values = {name: getattr(properties, name) for name in OPTIONS}
+    values = {name: tuple(value) if isinstance(value, bpy.types.bpy_prop_array) else value
+              for name, value in values.items()}  # a colour is a tuple in Settings
+    return Settings(**values, compute_device=preferences.compute_device(context))
 
 
 def scene_depth_source(context):
