@@ -66,6 +66,6 @@ def test_operator_and_a_photo_with_one_face(empty_scene):
     panel.f_stop = 1.2
     assert bpy.ops.portrait3d.create_3d_photo(filepath=str(GRACE_HOPPER)) == {"FINISHED"}
     assert bpy.ops.portrait3d.depth_of_field(target="ALL_FACES") == {"FINISHED"}
-    dof = empty_scene.camera.data.dof
+    dof = bpy.context.scene.camera.data.dof  # the 3D photo's own scene's camera
     assert dof.use_dof and dof.aperture_fstop == pytest.approx(1.2)  # one face: focused on it, as asked
     np.testing.assert_allclose(dof.focus_object.location, 0.0, atol=1e-6)  # the face is the world origin

@@ -115,6 +115,7 @@ def test_grade_sliders_are_live_and_remesh_nothing(empty_scene):
     panel = empty_scene.portrait3d
     panel.mesh_resolution = 32
     assert bpy.ops.portrait3d.create_3d_photo(filepath=str(ASTRONAUT)) == {"FINISHED"}
+    panel = bpy.context.scene.portrait3d  # the 3D photo's own scene's
     collection = bpy.data.collections["3D Photo astronaut"]
     group = collection[blender_scene.blender_grading.GRADE_PROPERTY]
     layers = [obj for obj in collection.objects if obj.type == "MESH"]

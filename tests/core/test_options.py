@@ -18,8 +18,9 @@ def test_every_setting_is_described_once_with_its_default_inside_its_limits():
         if option.choices:
             assert default in [key for key, *_ in option.choices], name
         elif not isinstance(default, bool):
-            assert option.min <= (option.soft_min if option.soft_min is not None else option.min) <= default, name
-            assert default <= (option.soft_max if option.soft_max is not None else option.max) <= option.max, name
+            for value in default if isinstance(default, tuple) else (default,):  # a colour: each channel
+                assert option.min <= (option.soft_min if option.soft_min is not None else option.min) <= value, name
+                assert value <= (option.soft_max if option.soft_max is not None else option.max) <= option.max, name
 
 
 def test_the_panel_properties_are_made_from_the_description(addon):
@@ -35,7 +36,8 @@ def test_the_panel_properties_are_made_from_the_description(addon):
             assert prop.default == default
         elif prop.type != "BOOLEAN":
             assert (prop.hard_min, prop.hard_max) == pytest.approx((option.min, option.max)), name
-            assert prop.default == pytest.approx(default), name
+            panel_default = tuple(prop.default_array) if isinstance(default, tuple) else prop.default
+            assert panel_default == pytest.approx(default), name
     for name in properties.keys():  # the panel's own properties too: every one has a tooltip
         assert name == "rna_type" or properties[name].description, name
     # The mesh cannot be finer than the working copy the depth is estimated on.

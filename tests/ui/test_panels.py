@@ -51,12 +51,14 @@ def _shown(context):
 
 def test_create_comes_first_and_photo_sections_only_with_a_3d_photo(empty_scene):
     assert _draw(panels.PORTRAIT3D_PT_main)[0] == ("operator", "portrait3d.create_3d_photo")
-    assert _shown(bpy.context) == ["Portrait 3D", "Mesh", "Camera"]
+    assert _shown(bpy.context) == ["Portrait 3D", "Depth", "Mesh", "Camera"]
     empty_scene.portrait3d.mesh_resolution = 16
     bpy.ops.portrait3d.create_3d_photo(filepath=str(ASTRONAUT))
-    assert _shown(bpy.context) == ["Portrait 3D", "Mesh", "Camera", "Render", "Export", "Focus"]
+    assert _shown(bpy.context) == [
+        "Portrait 3D", "Depth", "Mesh", "Camera", "Grade", "Render", "Text & Stickers", "Export", "Focus"]
     main = _draw(panels.PORTRAIT3D_PT_main)
     assert main[:2] == [("operator", "portrait3d.create_3d_photo"), ("operator", "portrait3d.refine_3d_photo")]
+    bpy.context.scene.portrait3d.depth_source = "FILE"  # the depth map's own settings show then
     drawn = [item for cls in panels.CLASSES[1:] for item in _draw(cls)]
     described = {name for kind, name in drawn if kind == "prop"}
     assert described == set(bpy.context.scene.portrait3d.bl_rna.properties.keys()) - {
@@ -64,4 +66,4 @@ def test_create_comes_first_and_photo_sections_only_with_a_3d_photo(empty_scene)
     for cls in panels.CLASSES[1:]:
         assert cls.bl_parent_id == "PORTRAIT3D_PT_main"
     assert {cls.bl_label for cls in panels.CLASSES if "DEFAULT_CLOSED" in getattr(cls, "bl_options", ())} == {
-        "Export", "Focus"}
+        "Depth", "Grade", "Text & Stickers", "Export", "Focus"}

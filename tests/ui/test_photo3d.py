@@ -139,7 +139,7 @@ def test_analysis_is_read_from_the_packed_photo_when_the_file_has_moved(empty_sc
     photo = _create(photo_path)
     photo_path.unlink()
     photo3d.forget_analyses()  # as in a new session
-    analysis = photo.analysis("CPU")
+    analysis = photo.analysis()
     np.testing.assert_array_equal(analysis.nearness, astronaut_analysis.nearness)
     np.testing.assert_array_equal(analysis.mask, astronaut_analysis.mask)
     assert analysis.photo.path == photo_path and (analysis.photo.width, analysis.photo.height) == (512, 512)
@@ -156,7 +156,7 @@ def test_update_runs_the_analysis_of_the_packed_photo_on_the_worker_thread(empty
     bpy.context.scene.portrait3d.layered = False
     photo_path.unlink()
     photo3d.forget_analyses()
-    job = photo.analysis_job("CPU").start()  # as Update starts it, when this session has no analysis
+    job = photo.analysis_job().start()  # as Update starts it, when this session has no analysis
     Operator, operator, context = _modal_stand_in(
         bpy.context.scene, job, PORTRAIT3D_OT_refine_3d_photo, _photo_name=photo.name
     )
