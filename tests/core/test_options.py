@@ -65,6 +65,9 @@ def test_the_cli_options_are_made_from_the_description():
     ("--depth-strength", "1e6", "from 0 to 5"), ("--mesh-resolution", "4096", "from 8 to 1024"),
     ("--frames", "1", "from 2 to 10000"),
 ])
-def test_the_cli_refuses_a_setting_out_of_range_in_one_line(option, value, limits, capsys):
-    assert cli.main(["make", "photo.jpg", "-o", "out.mp4", option, value]) == 1
-    assert capsys.readouterr().err == f"error: {option} must be {limits}, not {float(value):g}\n"
+def test_the_cli_refuses_a_setting_out_of_range_in_one_line(option, value, limits, tmp_path):
+    from tests.test_cli import run_cli
+
+    result = run_cli("make", tmp_path / "photo.jpg", "-o", tmp_path / "out.mp4", option, value)
+    assert result.returncode == 1 and sorted(tmp_path.iterdir()) == []
+    assert result.stderr == f"error: {option} must be {limits}, not {float(value):g}\n"
