@@ -341,3 +341,25 @@ def test_gif_at_30_fps_plays_at_30_fps(tmp_path):
             gif.seek(index)
             delays.append(gif.info["duration"])
     assert delays == [30, 40, 30, 30, 40, 30] and len(delays) / (sum(delays) / 1000) == 30
+
+
+def test_any_next_run_sweeps_up_after_a_run_killed_with_its_journal(tmp_path):
+    import tempfile
+
+    from portrait3d_blender.core import supervisor
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # a process id that no longer runs
+    left = tmp_path / ".clip.0123abcd.partial.mp4"
+    left.write_bytes(b"half a video")
+    journal = Path(tempfile.gettempdir()) / f"portrait3d-run-{gone.pid}-test.journal"
+    journal.write_text(f"W\t{gone.pid}\nT\t{left}\n")
+    result = run_cli("depth", tmp_path / "missing.jpg", "-o", tmp_path / "depth.png")
+    assert result.returncode == 1 and "not found" in result.stderr
+    assert not left.exists() and not journal.exists()
+    running = Path(tempfile.gettempdir()) / f"portrait3d-run-{os.getpid()}-test.journal"  # this test's own pid
+    running.write_text(f"T\t{left}\n")
+    left.write_bytes(b"still being written")
+    supervisor.sweep_abandoned()
+    assert left.exists() and running.exists()  # a live run's temporaries are left alone
+    running.unlink()

@@ -15,11 +15,16 @@ def active():
     return ENVIRONMENT in os.environ
 
 
-def _note(kind, text):
-    journal = os.environ.get(ENVIRONMENT)
+def _note(kind, text, journal=None):
+    journal = journal or os.environ.get(ENVIRONMENT)
     if journal:
         with open(journal, "a", encoding="utf-8") as file:
             file.write(f"{kind}\t{text}\n")
+
+
+def note_worker(journal, pid):
+    """The supervisor notes its worker's process id, so a journal is only swept once both are gone."""
+    _note("W", str(pid), journal)
 
 
 def note_temporary(path):

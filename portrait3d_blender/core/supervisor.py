@@ -4,6 +4,8 @@ Blender does not give a running render back to Python: a Ctrl-C inside Cycles or
 render. So the command runs in a child process (its own session, so the terminal's Ctrl-C reaches only us) and
 a signal kills it outright. The child writes every temporary file, folder and lock it makes to a journal as it
 makes it; after the child ends, however it ends, whatever the journal names that is still there is removed.
+If the supervisor itself is killed outright, the next run finds the journal of a run that is gone and cleans
+up after it.
 A `batch` also journals its running tally, so a cancelled batch still prints its summary.
 """
 
@@ -18,6 +20,7 @@ from . import journal, output_guard
 
 EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}  # 128 + the signal, as shells report them
 _SIGNAL_NAMES = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM"}
+_JOURNAL_PREFIX = "portrait3d-run-"  # then the supervising process's id: portrait3d-run-PID-xxxx.journal
 
 
 def in_worker():
@@ -39,8 +42,33 @@ def clean_up(path):
     return tallies[-1] if tallies else None
 
 
+def _alive(pid):
+    try:
+        os.kill(pid, 0)  # POSIX only: on Windows signal 0 is CTRL_C_EVENT
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def sweep_abandoned():
+    """Clean up after runs killed outright (SIGKILL, a power cut): a journal whose run and worker are both
+    gone names temporaries nobody will remove otherwise. POSIX only."""
+    if os.name == "nt":
+        return
+    for path in Path(tempfile.gettempdir()).glob(f"{_JOURNAL_PREFIX}*.journal"):
+        owner = path.name[len(_JOURNAL_PREFIX):].split("-", 1)[0]
+        pids = [int(owner)] if owner.isdigit() else []
+        pids += [int(text) for kind, text in journal.entries(path) if kind == "W" and text.isdigit()]
+        if pids and not any(_alive(pid) for pid in pids):
+            clean_up(path)
+
+
 def _start_worker(argv, journal_path):
-    environment = dict(os.environ, **{journal.ENVIRONMENT: journal_path})
+    package_parent = str(Path(__file__).resolve().parents[2])  # the worker imports this very package
+    search_path = os.pathsep.join(filter(None, (package_parent, os.environ.get("PYTHONPATH"))))
+    environment = dict(os.environ, **{journal.ENVIRONMENT: journal_path, "PYTHONPATH": search_path})
     command = [sys.executable, "-m", "portrait3d_blender", *argv]
     if os.name == "nt":
         return subprocess.Popen(command, env=environment, creationflags=subprocess.CREATE_NEW_PROCESS_GROUP)
@@ -57,7 +85,8 @@ def _die_with_parent():
 
 def run(argv):
     """Run `python -m portrait3d_blender argv` as a worker; returns the exit status to leave with."""
-    descriptor, journal_path = tempfile.mkstemp(prefix="portrait3d-run-", suffix=".journal")
+    sweep_abandoned()
+    descriptor, journal_path = tempfile.mkstemp(prefix=f"{_JOURNAL_PREFIX}{os.getpid()}-", suffix=".journal")
     os.close(descriptor)
     received = []
 
@@ -71,6 +100,7 @@ def run(argv):
     previous = {number: signal.signal(number, stop) for number in EXIT_CODES}
     try:
         worker = _start_worker(argv, journal_path)
+        journal.note_worker(journal_path, worker.pid)
         if received:  # a signal came while it started
             worker.kill()
         status = worker.wait()
