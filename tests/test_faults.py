@@ -204,9 +204,13 @@ def test_next_run_removes_what_a_killed_run_left(tmp_path):
     time.sleep(1.0)
     left = _names(tmp_path)
     assert any(name.startswith(".loop.") and name.endswith(".frames.gif") for name in left), left
+    import tempfile
+
+    journals = list(Path(tempfile.gettempdir()).glob(f"portrait3d-run-{process.pid}-*.journal"))
+    assert len(journals) == 1  # the killed run's journal names what it left
     result = run_cli("make", ASTRONAUT, "-o", output, *TINY)
     assert result.returncode == 0, result.stderr
-    assert _names(tmp_path) == ["loop.gif"]
+    assert _names(tmp_path) == ["loop.gif"] and not journals[0].exists()
 
 
 # -- unwritable and contested destinations -------------------------------------------------------------------

@@ -49,7 +49,10 @@ def _alive(pid):
         return False
     except PermissionError:  # someone else's process
         return True
-    return True
+    try:  # Linux: a killed process stays a zombie until its new parent reaps it, and zombies write nothing
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
 
 
 def sweep_abandoned():
