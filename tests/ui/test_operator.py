@@ -71,6 +71,23 @@ def test_failure_leaves_the_scene_exactly_as_it_was(empty_scene, tmp_path, bad_p
     assert _snapshot() == before
 
 
+def test_a_damaged_depth_model_is_one_error_line_and_changes_nothing(empty_scene, tmp_path, monkeypatch):
+    from portrait3d_blender.core import depth
+
+    for size in depth.NETWORK_SIZES:
+        shipped = (depth.default_model_dir() / depth.model_file_name(size)).read_bytes()
+        (tmp_path / depth.model_file_name(size)).write_bytes(shipped[: len(shipped) // 3])
+    monkeypatch.setattr(depth, "default_model_dir", lambda: tmp_path)
+    _user_scene()
+    before = _snapshot()
+    with pytest.raises(RuntimeError) as refused:
+        bpy.ops.portrait3d.create_3d_photo(filepath=str(ASTRONAUT))
+    message = str(refused.value).strip()
+    assert message.startswith("Error: ") and "\n" not in message, message
+    assert str(tmp_path) in message and "is not an ONNX model or is truncated" in message
+    assert _snapshot() == before
+
+
 def test_undo_removes_the_3d_photo_in_one_step(empty_scene):
     """Background Blender skips operators' undo pushes, so the test pushes where the UI would."""
     assert {"REGISTER", "UNDO"} <= bpy.types.PORTRAIT3D_OT_create_3d_photo.bl_options
