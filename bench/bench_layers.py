@@ -47,7 +47,8 @@ def measure(photo_path, folder):
     import bpy
 
     from portrait3d_blender.blender import scene as blender_scene
-    from portrait3d_blender.core import layers, pipeline
+    from portrait3d_blender.core import pipeline
+    from tests import mesh_checks  # the rubber-sheet metric the tests hold thresholds on
 
     analysis = pipeline.analyse_photo(photo_path)
     rows, strips = [], []
@@ -57,7 +58,7 @@ def measure(photo_path, folder):
         plan = pipeline.plan_scene(analysis, settings)
         meshes = [layer.mesh for layer in plan.layers]
         quads = sum(len(mesh.quads) for mesh in meshes)
-        stretched = sum(layers.stretched_quad_share(mesh) * len(mesh.quads) for mesh in meshes) / quads
+        stretched = sum(mesh_checks.stretched_quad_share(mesh) * len(mesh.quads) for mesh in meshes) / quads
         blender_scene.build_3d_photo(bpy.context.scene, analysis, plan, settings)
         frames, shares = render_orbit_frames(bpy.context.scene, folder, f"{Path(photo_path).stem}_{layered}")
         rows.append((Path(photo_path).name, "layered" if layered else "single sheet", quads, stretched, max(shares)))

@@ -69,19 +69,3 @@ def replace_geometry(mesh, arrays):
     """Swap `mesh`'s geometry for `arrays` in place: its name, materials and users stay."""
     mesh.clear_geometry()
     return write_mesh(mesh, arrays)
-
-
-def read_vertices(mesh):
-    """Vertex positions as a float32 (N, 3) array."""
-    coordinates = np.empty(len(mesh.vertices) * 3, dtype=np.float32)
-    mesh.vertices.foreach_get("co", coordinates)
-    return coordinates.reshape(-1, 3)
-
-
-def read_corner_uvs(mesh):
-    """Per-corner UVs (float32 (L, 2)) and the vertex of each corner (int32 (L,))."""
-    uvs = np.empty(len(mesh.loops) * 2, dtype=np.float32)
-    mesh.uv_layers[PHOTO_UV_NAME].data.foreach_get("uv", uvs)
-    vertex_of_corner = np.empty(len(mesh.loops), dtype=np.int32)
-    mesh.loops.foreach_get("vertex_index", vertex_of_corner)
-    return uvs.reshape(-1, 2), vertex_of_corner

@@ -1,4 +1,6 @@
-"""Assemble one 3D photo in the scene: a new collection with the mesh, its material, and the orbiting camera."""
+"""Build and rebuild a 3D photo: `make_3d_photo` gives it a scene of its own and `build_3d_photo` fills a scene
+with its collection (layer meshes, their materials and grade, the orbiting camera); `refine_3d_photo` rebuilds
+the layers in place with new settings; `regrade_3d_photo` sets the grade alone."""
 
 import contextlib
 import uuid

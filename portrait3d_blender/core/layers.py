@@ -262,10 +262,3 @@ def build_layers(grid, to_depth, camera_location, orbit_radius, threshold=DEFAUL
         subject = geometry.concatenate(subject.result())
     subject.foreground = np.ones(len(subject.vertices), dtype=np.float32)  # the grade's foreground: all of it
     return [Layer("Subject", subject, grid.maps.matte_rgba), Layer("Background", background, None)]
-
-
-def stretched_quad_share(mesh, ratio=20.0):
-    """Share of quads whose longest edge is over `ratio` × their shortest: the rubber sheet's signature."""
-    corners = mesh.vertices[mesh.quads].astype(np.float64)
-    edges = np.linalg.norm(corners - np.roll(corners, -1, axis=1), axis=2)
-    return float(np.mean(edges.max(axis=1) > ratio * edges.min(axis=1))) if len(edges) else 0.0

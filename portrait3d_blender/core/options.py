@@ -63,6 +63,11 @@ MOVE_DESCRIPTIONS = {
     "KEN_BURNS": ("Ken Burns", "Zoom in while panning toward the subject"),
 }
 
+EASING_DESCRIPTIONS = {
+    "EASE": ("Ease In and Out", "Slow at the turning points (sinusoidal)"),
+    "LINEAR": ("Linear", "Constant speed"),
+}
+
 OPTIONS = {
     "mesh_resolution": Option(
         "Mesh Resolution",
@@ -110,8 +115,7 @@ OPTIONS = {
     ),
     "camera_easing": Option(
         "Easing", "Speed along the move",
-        choices=(("EASE", "Ease In and Out", "Slow at the turning points (sinusoidal)"),
-                 ("LINEAR", "Linear", "Constant speed")),
+        choices=tuple((easing, *EASING_DESCRIPTIONS[easing]) for easing in camera_path.EASINGS),
         flag="--easing",
     ),
     "camera_loop": Option(

@@ -6,11 +6,18 @@ so the panel, the CLI and the pipeline cannot drift apart; the rest belong to th
 
 import bpy
 
+from ..core import depth_source
 from ..core.options import OPTIONS
 from ..core.pipeline import Settings
 from .photo_operators import refine_active_photo, regrade_active_photo
 
 _DEFAULTS = Settings()
+_DEPTH_SOURCES = {
+    "NETWORK": ("Network", "Estimate the depth with the add-on's own network"),
+    "FILE": ("File", "A depth map: 16/8-bit PNG, JPEG, float TIFF or EXR, stretched to the photo"),
+    "EMBEDDED": ("Embedded", "PHOTO_depth.jpg beside the photo, else the depth a phone stored in it "
+                 "(Google Camera, iPhone portrait)"),
+}
 _LIMITS = ("min", "max", "soft_min", "soft_max", "step", "precision", "subtype")
 
 
@@ -65,12 +72,7 @@ class PORTRAIT3D_PG_settings(bpy.types.PropertyGroup):
         "depth_source": bpy.props.EnumProperty(
             name="Depth Source",
             description="Where Create 3D Photo takes the photo's depth from",
-            items=(
-                ("NETWORK", "Network", "Estimate the depth with the add-on's own network"),
-                ("FILE", "File", "A depth map: 16/8-bit PNG, JPEG, float TIFF or EXR, stretched to the photo"),
-                ("EMBEDDED", "Embedded", "PHOTO_depth.jpg beside the photo, else the depth a phone stored in it "
-                 "(Google Camera portrait)"),
-            ),
+            items=tuple((kind, *_DEPTH_SOURCES[kind]) for kind in depth_source.KINDS),
             default="NETWORK",
         ),
         "depth_map_path": bpy.props.StringProperty(

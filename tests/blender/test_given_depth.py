@@ -8,11 +8,11 @@ bpy = pytest.importorskip("bpy")
 from scipy.ndimage import map_coordinates  # noqa: E402
 from scipy.stats import spearmanr  # noqa: E402
 
-from portrait3d_blender.blender import mesh as blender_mesh  # noqa: E402
 from portrait3d_blender.blender import photo3d  # noqa: E402
 from portrait3d_blender.blender import scene as blender_scene  # noqa: E402
 from portrait3d_blender.core import layers, pipeline  # noqa: E402
 from portrait3d_blender.core.depth_source import DepthSource  # noqa: E402
+from tests import mesh_checks  # noqa: E402
 from tests.conftest import ASTRONAUT  # noqa: E402
 from tests.core.test_depth_source import _write, given_nearness  # noqa: E402
 
@@ -27,8 +27,8 @@ def given(tmp_path_factory):
 def _photo_vertices(obj):
     """Positions and upright UVs of the vertices of `obj`'s quads that show the photo (not the computed fill)."""
     mesh = obj.data
-    vertices = blender_mesh.read_vertices(mesh)
-    uvs, vertex_of_corner = blender_mesh.read_corner_uvs(mesh)
+    vertices = mesh_checks.read_vertices(mesh)
+    uvs, vertex_of_corner = mesh_checks.read_corner_uvs(mesh)
     material = np.empty(len(mesh.polygons), dtype=np.int32)
     mesh.polygons.foreach_get("material_index", material)
     corner_material = np.repeat(material, 4)  # every face is a quad

@@ -7,12 +7,13 @@ bpy = pytest.importorskip("bpy")
 
 from portrait3d_blender.blender import scene as blender_scene  # noqa: E402
 from portrait3d_blender.core import layers, pipeline  # noqa: E402
+from tests import mesh_checks  # noqa: E402
 from tests.conftest import ASTRONAUT, GRACE_HOPPER, magenta_world, make_group_photo  # noqa: E402
 
 
 def _stretched_share(plan):
     quads = sum(len(layer.mesh.quads) for layer in plan.layers)
-    return sum(layers.stretched_quad_share(layer.mesh) * len(layer.mesh.quads) for layer in plan.layers) / quads
+    return sum(mesh_checks.stretched_quad_share(layer.mesh) * len(layer.mesh.quads) for layer in plan.layers) / quads
 
 
 @pytest.fixture(scope="module")

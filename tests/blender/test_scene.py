@@ -7,10 +7,10 @@ import pytest
 
 bpy = pytest.importorskip("bpy")
 
-from portrait3d_blender.blender import mesh as blender_mesh  # noqa: E402
 from portrait3d_blender.blender import scene as blender_scene  # noqa: E402
 from portrait3d_blender.blender.photo3d import Photo3D  # noqa: E402
 from portrait3d_blender.core import pipeline  # noqa: E402
+from tests import mesh_checks  # noqa: E402
 from tests.conftest import ASTRONAUT  # noqa: E402
 
 
@@ -42,8 +42,8 @@ def test_mesh_reprojects_through_the_blender_camera_onto_its_uvs(empty_scene, as
     assert len(layer_objects) == (2 if layered else 1)
     empty_scene.frame_set(1)
     for layer_object in layer_objects:
-        vertices = blender_mesh.read_vertices(layer_object.data)
-        uvs, vertex_of_corner = blender_mesh.read_corner_uvs(layer_object.data)
+        vertices = mesh_checks.read_vertices(layer_object.data)
+        uvs, vertex_of_corner = mesh_checks.read_corner_uvs(layer_object.data)
         pixels = _project_through_camera(empty_scene, camera, vertices[vertex_of_corner])
         uv_pixels = np.column_stack([uvs[:, 0] * 512, (1 - uvs[:, 1]) * 512])
         assert np.abs(pixels - uv_pixels).max() < 0.5
@@ -128,8 +128,8 @@ def _assert_top_is_red(photo_object):
     image = _photo_texture(photo_object)
     width, height = image.size
     pixels = np.array(image.pixels[:]).reshape(height, width, 4)[::-1]  # top row first
-    uvs, vertex_of_corner = blender_mesh.read_corner_uvs(photo_object.data)
-    vertices = blender_mesh.read_vertices(photo_object.data)[vertex_of_corner]
+    uvs, vertex_of_corner = mesh_checks.read_corner_uvs(photo_object.data)
+    vertices = mesh_checks.read_vertices(photo_object.data)[vertex_of_corner]
     top = vertices[:, 2] > np.percentile(vertices[:, 2], 90)
     columns = np.clip((uvs[top, 0] * width).astype(int), 0, width - 1)
     rows = np.clip(((1 - uvs[top, 1]) * height).astype(int), 0, height - 1)

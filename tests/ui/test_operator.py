@@ -7,6 +7,7 @@ import pytest
 
 bpy = pytest.importorskip("bpy")
 
+from tests import mesh_checks  # noqa: E402
 from tests.conftest import ASTRONAUT  # noqa: E402
 
 
@@ -222,9 +223,8 @@ def test_escape_cancels_the_worker_and_changes_nothing(empty_scene):
 
 
 def _layer_vertices(collection):
-    from portrait3d_blender.blender import mesh as blender_mesh
 
-    return {obj.name: blender_mesh.read_vertices(obj.data) for obj in collection.objects if obj.type == "MESH"}
+    return {obj.name: mesh_checks.read_vertices(obj.data) for obj in collection.objects if obj.type == "MESH"}
 
 
 def test_mesh_sliders_rebuild_the_active_3d_photo_live(empty_scene, monkeypatch):
