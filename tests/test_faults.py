@@ -162,6 +162,13 @@ def _start(*arguments):
     return process, lines
 
 
+def _until(condition, what, timeout=120):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.1)
+
+
 def _wait_for(lines, text, timeout=300):
     deadline = time.monotonic() + timeout
     while not any(text in line for line in lines):
@@ -177,9 +184,10 @@ def _wait_for(lines, text, timeout=300):
 def test_signal_cancels_the_render_within_2_s_and_cleans_up(tmp_path, name, number, times, code):
     process, lines = _start("make", ASTRONAUT, "-o", tmp_path / name, *LONG)
     _wait_for(lines, "Rendering")
-    time.sleep(2.0)  # well into the render
+    _until(lambda: any(path.name.startswith(".") and ".partial" in path.name or ".frames" in path.name
+                       for path in tmp_path.iterdir()), "the render never started")  # its temporaries are there
+    time.sleep(1.0)  # well into the render
     assert process.poll() is None
-    assert any(path.name.startswith(".") for path in tmp_path.iterdir())  # its temporaries and lock are there
     sent = time.monotonic()
     for _ in range(times):
         os.killpg(process.pid, number)  # the whole foreground group, as the terminal's Ctrl-C does
@@ -195,19 +203,25 @@ def test_signal_cancels_the_render_within_2_s_and_cleans_up(tmp_path, name, numb
 
 @pytest.mark.slow
 def test_next_run_removes_what_a_killed_run_left(tmp_path):
+    import tempfile
+
+    from portrait3d_blender.core import journal, supervisor
+
     output = tmp_path / "loop.gif"
     process, lines = _start("make", ASTRONAUT, "-o", output, *LONG)
     _wait_for(lines, "Rendering")
-    time.sleep(1.0)
+
+    def frames_folder():
+        return [name for name in _names(tmp_path) if name.startswith(".loop.") and name.endswith(".frames.gif")]
+
+    _until(frames_folder, "the render's frames folder never appeared")
     process.kill()  # SIGKILL: no clean-up at all; the worker dies with it
     process.wait()
-    time.sleep(1.0)
-    left = _names(tmp_path)
-    assert any(name.startswith(".loop.") and name.endswith(".frames.gif") for name in left), left
-    import tempfile
-
     journals = list(Path(tempfile.gettempdir()).glob(f"portrait3d-run-{process.pid}-*.journal"))
     assert len(journals) == 1  # the killed run's journal names what it left
+    workers = [int(text) for kind, text in journal.entries(journals[0]) if kind == "W"]
+    _until(lambda: not any(supervisor._alive(pid) for pid in workers), "the worker outlived its supervisor")
+    assert frames_folder()
     result = run_cli("make", ASTRONAUT, "-o", output, *TINY)
     assert result.returncode == 0, result.stderr
     assert _names(tmp_path) == ["loop.gif"] and not journals[0].exists()
