@@ -383,6 +383,7 @@ def _batch(arguments, fmt, work, own, on_photo_done):
         return (f"Batch: {counts['made']} made, {counts['skipped']} skipped (already there), "
                 f"{counts['failed']} failed, of {len(work)} photos in {arguments.folder}{left_out}")
 
+    journal.note_tally(tally())  # a batch cancelled in its first photo still says where it stood
     try:
         for photo, output in work:
             try:

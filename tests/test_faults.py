@@ -31,6 +31,8 @@ def small_disk(tmp_path):
     """A 4 MiB tmpfs: a real file system that fills up."""
     disk = tmp_path / "disk"
     disk.mkdir()
+    if shutil.which("mount") is None:
+        pytest.skip("no mount command here")
     mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk)], capture_output=True,
                              text=True)
     if mounted.returncode != 0:
@@ -202,6 +204,25 @@ def test_signal_cancels_the_render_within_2_s_and_cleans_up(tmp_path, name, numb
 
 
 @pytest.mark.slow
+def test_cancelled_batch_still_prints_its_summary(tmp_path):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    shutil.copy(ASTRONAUT, photos / "astronaut.png")
+    process, lines = _start("batch", photos, "-o", tmp_path / "results", *LONG)
+    _wait_for(lines, "Rendering")
+    os.killpg(process.pid, signal.SIGINT)
+    process.wait(timeout=10)
+    out = process.stdout.read()
+    assert process.returncode == 130
+    assert out.splitlines()[-1] == f"Batch: 0 made, 0 skipped (already there), 0 failed, of 1 photos in {photos}"
+    time.sleep(0.2)
+    assert [line for line in lines if line.startswith("error:")] == [
+        "error: cancelled by Ctrl-C; the unfinished output and its temporary files were removed\n"
+    ]
+    assert _names(tmp_path / "results") == []
+
+
+@pytest.mark.slow
 def test_next_run_removes_what_a_killed_run_left(tmp_path):
     import tempfile
 
@@ -242,6 +263,8 @@ def test_read_only_folder_is_refused_before_any_work(tmp_path, command):
     photos.mkdir()
     shutil.copy(ASTRONAUT, photos / "astronaut.png")
     read_only.chmod(0o555)
+    if shutil.which("setpriv") is None or subprocess.run([*SETPRIV, "true"], capture_output=True).returncode:
+        pytest.skip("setpriv is not available, or may not change capabilities here")
     if subprocess.run([*SETPRIV, "touch", str(read_only / "probe")], capture_output=True).returncode == 0:
         pytest.skip("setpriv cannot drop CAP_DAC_OVERRIDE here")
     arguments = [str(part).format(ro=read_only, photos=photos) for part in command]
