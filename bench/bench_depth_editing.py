@@ -58,9 +58,9 @@ def main():
 
     portrait3d_blender.register()
     bpy.ops.wm.read_factory_settings(use_empty=True)
-    scene = bpy.context.scene
     settings = pipeline.Settings(frames=24, render_size=arguments.size, render_samples=arguments.samples)
-    photo, _ = blender_scene.make_3d_photo(scene, PHOTO, settings)
+    photo, _ = blender_scene.make_3d_photo(bpy.context.scene, PHOTO, settings)
+    scene = bpy.context.window.scene = photo.scene  # the 3D photo's own scene
     folder = Path(tempfile.mkdtemp(prefix="portrait3d-figure-"))
 
     def still(name, frame):

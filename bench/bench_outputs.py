@@ -36,8 +36,8 @@ def main():
     settings = pipeline.Settings(frames=arguments.frames, compute_device="CPU",
                                  **output_files.preset_settings(arguments.preset, long_side))
     bpy.ops.wm.read_factory_settings(use_empty=True)
-    scene = bpy.context.scene
-    photo, device = blender_scene.make_3d_photo(scene, arguments.photo, settings, analysis=analysis)
+    photo, device = blender_scene.make_3d_photo(bpy.context.scene, arguments.photo, settings, analysis=analysis)
+    scene = bpy.context.window.scene = photo.scene  # the 3D photo's own scene
     print(f"{arguments.photo.name}: {arguments.frames} frames of {scene.render.resolution_x}×"
           f"{scene.render.resolution_y}, {settings.render_samples} samples, {device}")
     with tempfile.TemporaryDirectory() as folder:
