@@ -87,7 +87,7 @@ def load_nearness(source, photo):
             nearer = _nearer_values(*_read_map_file(path), source.far_is_white, path)
         else:
             path = photo.path
-            nearer = _upright(embedded_nearer(photo.path), photo.orientation)
+            nearer = _upright(embedded_nearer(photo.path, photo.data), photo.orientation)
     else:
         raise ValueError(f"Not a depth source to read: {source.kind}")
     return fit_to_photo(nearer, photo, path)
@@ -192,12 +192,17 @@ def _upright(values, orientation):
 # --- depth embedded in a JPEG's XMP --------------------------------------------------------------------------
 
 
-def xmp_packets(path):
+def _opened(path, data):
+    """The photo file, or its bytes when given (a copy packed in a .blend: the file may have moved since)."""
+    return io.BytesIO(data) if data is not None else path
+
+
+def xmp_packets(path, data=None):
     """The JPEG's main XMP packet and its extended XMP (reassembled from its chunks), as bytes; b"" if none."""
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path) as image:
+        with Image.open(_opened(path, data)) as image:
             segments = [data for marker, data in getattr(image, "applist", ()) if marker == "APP1"]
     except (UnidentifiedImageError, OSError) as error:
         raise DepthMapError(f"Cannot look for depth inside {path}: {error}") from None
@@ -234,17 +239,19 @@ def _parse(packet, path):
         raise DepthMapError(f"The XMP metadata in {path.name} is damaged ({error})") from None
 
 
-def embedded_nearer(path):
-    """Values growing toward the camera from the depth a phone embedded in the JPEG at `path`, in the stored
-    orientation: Dynamic Depth (an image appended to the file, described by its XMP container) or GDepth
-    (a base64 image in the extended XMP). DepthMapError when there is neither."""
+def embedded_nearer(path, data=None):
+    """Values growing toward the camera from the depth a phone embedded in the JPEG at `path` (or its bytes
+    `data`), in the stored orientation: Dynamic Depth (an image appended to the file, described by its XMP
+    container), GDepth (a base64 image in the extended XMP) or an iPhone's auxiliary image. DepthMapError when
+    there is none."""
     path = Path(path)
-    main, extended = xmp_packets(path)
+    main, extended = xmp_packets(path, data)
     trees = [tree for tree in (_parse(main, path), _parse(extended, path)) if tree is not None]
     for tree in trees:
         depth_map = _fields(tree, DD_DEPTHMAP_NS)
         if depth_map:
-            return _decode_range(_dynamic_depth_image(tree, depth_map, path), depth_map, path)
+            file_bytes = data if data is not None else path.read_bytes()
+            return _decode_range(_dynamic_depth_image(tree, depth_map, file_bytes, path), depth_map, path)
     gdepth = {}
     for tree in trees:
         for key, value in _fields(tree, GDEPTH_NS).items():
@@ -255,7 +262,7 @@ def embedded_nearer(path):
         except ValueError as error:
             raise DepthMapError(f"The GDepth data in {path.name} is damaged ({error})") from None
         return _decode_range(_decode_image(encoded, path), gdepth, path)
-    apple = _apple_auxiliary_nearer(path)
+    apple = _apple_auxiliary_nearer(path, data)
     if apple is not None:
         return apple
     raise DepthMapError(
@@ -264,7 +271,7 @@ def embedded_nearer(path):
     )
 
 
-def _apple_auxiliary_nearer(path):
+def _apple_auxiliary_nearer(path, data):
     """An iPhone portrait JPEG's disparity (or depth) image: a further image of the file's Multi-Picture Format
     index, whose own XMP carries Apple's depthData and pixel-data-info properties. Its levels span
     `FloatMinValue`–`FloatMaxValue` of the native format; disparity is nearer = larger, depth its inverse.
@@ -272,7 +279,7 @@ def _apple_auxiliary_nearer(path):
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path) as image:
+        with Image.open(_opened(path, data)) as image:
             for index in range(1, getattr(image, "n_frames", 1)):
                 image.seek(index)
                 tree = _parse(image.info.get("xmp") or b"", path)
@@ -304,7 +311,7 @@ def _number(fields, key, default, path):
         raise DepthMapError(f"The depth metadata in {path.name} has a {key} that is not a number") from None
 
 
-def _dynamic_depth_image(tree, depth_map, path):
+def _dynamic_depth_image(tree, depth_map, data, path):
     """The depth item of a Dynamic Depth container: the items after the primary image are appended to the
     file in directory order, each `Length` bytes plus `Padding`, so they are found from the file's end."""
     items = [_fields(element, DD_ITEM_NS) for element in tree.iter(f"{{{DD_CONTAINER_NS}}}Item")]
@@ -318,7 +325,6 @@ def _dynamic_depth_image(tree, depth_map, path):
         spans = [(int(item["Length"]), int(item.get("Padding", 0))) for item in items[1:]]
     except (KeyError, ValueError):
         raise DepthMapError(f"The Dynamic Depth container in {path.name} has items without a length") from None
-    data = path.read_bytes()
     offset = len(data) - sum(length + padding for length, padding in spans)
     if offset <= 0:
         raise DepthMapError(f"The Dynamic Depth items in {path.name} are longer than the file")

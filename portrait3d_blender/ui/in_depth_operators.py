@@ -16,15 +16,15 @@ def _get_depth(obj):
 
 
 def _set_depth(obj, share):
-    """The panel's Depth slider on a text or sticker: move it in depth now (a property setter has no report;
-    an object that is no longer in a 3D photo stays where it is)."""
+    """The panel's Depth slider on a text or sticker: move it in depth now. A property setter has no report,
+    so an error goes to the panel as a live update's does; an object no longer in a 3D photo stays put."""
     photo = Photo3D.of_object(obj)
     if photo is None or in_depth.IN_DEPTH_TAG not in obj:
         return
     try:
         in_depth.move_in_depth(obj, photo, scene_settings(bpy.context), share)
     except USER_ERRORS as error:
-        print(f"Portrait 3D: {user_message(error, OVERWRITE_HINT)}")
+        bpy.context.scene.portrait3d.live_update_error = user_message(error, OVERWRITE_HINT)
 
 
 def depth_property():

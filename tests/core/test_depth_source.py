@@ -261,3 +261,15 @@ def test_iphone_auxiliary_disparity_or_depth_is_read(tmp_path, native_format):
     path = iphone_portrait(tmp_path / "IMG_0001.jpg", rgb, expected, native_format)
     nearness = depth_source.load_nearness(DepthSource("EMBEDDED"), image.load_photo(path))
     assert _agreement(nearness, expected) > 0.98
+
+
+def test_embedded_depth_is_read_from_the_photos_bytes_when_the_file_has_moved(tmp_path):
+    """A 3D photo analysed again from the copy packed in its .blend still finds the depth inside the photo."""
+    rgb = np.asarray(Image.open(GRACE_HOPPER).convert("RGB"))
+    expected = given_nearness(300, 256)
+    for made in (dynamic_depth_photo(tmp_path / "PXL.jpg", rgb, 1.0 / (0.25 + expected * 1.75)),
+                 iphone_portrait(tmp_path / "IMG.jpg", rgb, expected)):
+        data = made.read_bytes()
+        made.unlink()
+        photo = image.load_photo(made, data=data)
+        assert _agreement(depth_source.load_nearness(DepthSource("EMBEDDED"), photo), expected) > 0.98
