@@ -322,8 +322,23 @@ def _make_claimed(arguments, output, fmt, settings, depth_source, in_depth_reque
         output_files.write_maps(analysis, depth_path, mask_path, bits=8)
         written += [depth_path, mask_path]
     if arguments.blend is not None:
+        _keep_settings(photo.scene, settings)
         written.append(outputs.save_blend_copy(arguments.blend))
     _report(analysis, "\n".join(f"Wrote {path}" for path in written))
+
+
+def _keep_settings(scene, settings):
+    """Give the 3D photo's scene the panel's settings as this run made it, so Update and Render in Blender go on
+    from there; the add-on's classes are registered for that (this process is a plain bpy module)."""
+    import bpy
+
+    if not hasattr(bpy.types.Scene, "portrait3d"):
+        from . import register
+
+        register()
+    from .ui.context import store_settings
+
+    store_settings(scene, settings)
 
 
 def _return_freed_memory():

@@ -21,6 +21,19 @@ def scene_settings(context, scene=None):
     return Settings(**values, compute_device=preferences.compute_device(context))
 
 
+def store_settings(scene, settings):
+    """The inverse of `scene_settings`: the scene's Portrait 3D settings set from `Settings` (the CLI's .blend).
+
+    Live Update is held off meanwhile, so setting each value does not rebuild the 3D photo each time."""
+    properties = scene.portrait3d
+    live_update, properties.live_update = properties.live_update, False
+    try:
+        for name in OPTIONS:
+            setattr(properties, name, getattr(settings, name))
+    finally:
+        properties.live_update = live_update
+
+
 def scene_depth_source(context):
     """The depth source the panel asks Create 3D Photo to use, as the pipeline takes it."""
     properties = context.scene.portrait3d

@@ -214,3 +214,32 @@ def test_update_in_a_fresh_process_after_the_photo_file_moved(empty_scene, tmp_p
     assert "RESULT {'FINISHED'}" in result.stdout, result.stdout + result.stderr
     faces = int(result.stdout.split("FACES ")[1].split()[0])
     assert faces > 24 * 24 // 2 and "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_a_blend_from_the_cli_opens_with_its_settings_and_updates(tmp_path):
+    from tests.test_cli import run_cli
+
+    blend = tmp_path / "made.blend"
+    made = run_cli("make", ASTRONAUT, "-o", tmp_path / "clip.gif", "--frames", 2, "--width", 32, "--samples", 1,
+                   "--mesh-resolution", 24, "--depth-strength", 2.0, "--move", "swing", "--blend", blend)
+    assert made.returncode == 0, made.stderr
+    script = textwrap.dedent(f"""
+        import bpy
+        import portrait3d_blender
+        from portrait3d_blender.blender.photo3d import Photo3D
+        portrait3d_blender.register()
+        bpy.ops.wm.open_mainfile(filepath={str(blend)!r})
+        settings = bpy.context.scene.portrait3d
+        print("SCENES", [scene.name for scene in bpy.data.scenes])
+        print("SETTINGS", settings.mesh_resolution, settings.depth_strength, settings.camera_move,
+              settings.render_preset, settings.render_samples)
+        faces = lambda: sum(len(obj.data.polygons) for obj in Photo3D.active(bpy.context).layers)
+        before = faces()
+        print("UPDATE", bpy.ops.portrait3d.refine_3d_photo(), faces() == before)
+    """)
+    result = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=300)
+    lines = {line.split(" ", 1)[0]: line.split(" ", 1)[1] for line in result.stdout.splitlines()
+             if line.startswith(("SCENES", "SETTINGS", "UPDATE"))}
+    assert lines == {"SCENES": "['3D Photo astronaut']", "SETTINGS": "24 2.0 SWING CUSTOM 1",
+                     "UPDATE": "{'FINISHED'} True"}, result.stdout + result.stderr
