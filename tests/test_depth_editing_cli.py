@@ -132,3 +132,13 @@ def test_dof_on_all_faces_says_which_f_stop_it_used(tmp_path):
     assert f_stop > 1.0 and "stopped down from f/1" in line
     bad = run_cli("make", group, "-o", tmp_path / "bad.gif", "--focus", "all-faces", *QUICK)
     assert bad.returncode == 1 and "--focus all-faces goes with --dof" in bad.stderr
+
+
+def test_batch_takes_only_each_photos_own_depth_and_no_pixel_placements(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "photo.png").write_bytes(ASTRONAUT.read_bytes())
+    for arguments, message in ((("--depth-map", tmp_path / "one.png"), "batch takes --depth-map auto"),
+                               (("--text", "Hi", "--text-at", "1,1"), "--text and --sticker go at a pixel")):
+        result = run_cli("batch", tmp_path / "in", "-o", tmp_path / "out", *arguments)
+        assert result.returncode == 1 and message in result.stderr, result.stderr
+        assert len(_error_lines(result.stderr)) == 1 and not (tmp_path / "out").exists()
