@@ -1,0 +1,151 @@
+"""Real photos for a held-out depth evaluation, made offline from files that ship in the development venv.
+
+No training run, tuning or checkpoint choice looked at these (`models/ordinal_pairs_heldout.json` holds the
+ordinal pairs, annotated by eye before any method's output on them was looked at):
+
+* scikit-image's `chelsea` (a cat before a wall), `coffee` (a cup on a table) and `rocket` (a launch pad);
+* perspective views cut out of the CC0 360° photographs that ship inside bpy
+  (`datafiles/studiolights/world/*.exr`): a hotel room (bed, chair, desk before walls) and a courtyard
+  (paving, walls, a dog);
+* composites: real portraits (Grace Hopper, the astronaut; those two photos also picked the shipped
+  checkpoint) cut out with MediaPipe's person mask and pasted into those views at two sizes. The smaller
+  person stands farther back, so a composite tests the ordering of a group, not a real group photo.
+
+    .venv/bin/python models/heldout_photos.py --out /tmp/heldout   # writes every photo as a PNG to look at
+"""
+
+import argparse
+import os
+from pathlib import Path
+
+import numpy as np
+
+# (environment, yaw, pitch in degrees, output height, width): the camera looks `pitch` below the horizon.
+VIEWS = {
+    "room_bed": ("interior", 120, 25, 360, 480),
+    "room_desk": ("interior", 300, 25, 360, 480),
+    "room_chair": ("interior", 0, 25, 360, 480),
+    "courtyard_dog": ("courtyard", 240, 25, 360, 480),
+    "courtyard_garage": ("courtyard", 0, 25, 360, 480),
+}
+FIELD_OF_VIEW = 80.0
+# Composites: background view and the pasted people, back row first: (portrait, height px, centre x, bottom y).
+COMPOSITES = {
+    "composite_room_pair": ("room_bed", (("astronaut", 170, 330, 250), ("grace_hopper", 260, 150, 360))),
+    "composite_courtyard_pair": ("courtyard_dog", (("grace_hopper", 150, 140, 200), ("astronaut", 250, 330, 360))),
+}
+SKIMAGE = ("chelsea", "coffee", "rocket")
+NAMES = SKIMAGE + tuple(VIEWS) + tuple(COMPOSITES)
+
+
+def _environment(name):
+    os.environ.setdefault("OPENCV_IO_ENABLE_OPENEXR", "1")  # read before cv2's first EXR call
+    import importlib.util
+
+    import cv2
+
+    bpy_folder = Path(importlib.util.find_spec("bpy").origin).parent  # found, not imported: bpy is slow to start
+    folder = next(bpy_folder.glob("*/datafiles/studiolights/world"))
+    environment = cv2.imread(str(folder / f"{name}.exr"), cv2.IMREAD_UNCHANGED)
+    if environment is None:
+        raise RuntimeError(f"OpenCV cannot read {folder / name}.exr (OPENCV_IO_ENABLE_OPENEXR must be set first)")
+    return environment[..., ::-1]
+
+
+def perspective_view(environment_name, yaw, pitch, height, width):
+    """A pinhole view (uint8 RGB) of an equirectangular HDR photo, exposed at its 95th percentile, sRGB-ish."""
+    import cv2
+
+    environment = _environment(environment_name)
+    focal = (width / 2) / np.tan(np.radians(FIELD_OF_VIEW) / 2)
+    rows, columns = np.mgrid[0:height, 0:width].astype(np.float64)
+    rays = np.stack([(columns - width / 2 + 0.5) / focal, -(rows - height / 2 + 0.5) / focal,
+                     np.ones_like(rows)], -1)
+    p, y = np.radians(pitch), np.radians(yaw)
+    tilt = np.array([[1, 0, 0], [0, np.cos(p), -np.sin(p)], [0, np.sin(p), np.cos(p)]])
+    turn = np.array([[np.cos(y), 0, np.sin(y)], [0, 1, 0], [-np.sin(y), 0, np.cos(y)]])
+    rays = rays @ (turn @ tilt).T
+    rays /= np.linalg.norm(rays, axis=-1, keepdims=True)
+    u = (np.arctan2(rays[..., 0], rays[..., 2]) / (2 * np.pi) + 0.5) * environment.shape[1]
+    v = (0.5 - np.arcsin(rays[..., 1]) / np.pi) * environment.shape[0]
+    view = cv2.remap(np.ascontiguousarray(environment), u.astype(np.float32), v.astype(np.float32),
+                     cv2.INTER_LINEAR, borderMode=cv2.BORDER_WRAP)
+    view = np.clip(view / np.percentile(view, 95) * 0.8, 0, 1) ** (1 / 2.2)
+    return (view * 255 + 0.5).astype(np.uint8)
+
+
+def portrait(name):
+    """The real portraits of models/ordinal_pairs.json (they picked the shipped checkpoint: not held out)."""
+    import matplotlib.cbook
+    from PIL import Image
+    from skimage import data
+
+    if name == "astronaut":
+        return data.astronaut()
+    if name == "camera":
+        return np.repeat(data.camera()[..., None], 3, axis=2)
+    if name == "grace_hopper":
+        return np.array(Image.open(matplotlib.cbook.get_sample_data("grace_hopper.jpg")).convert("RGB"))
+    raise ValueError(name)
+
+
+def _cutout(name, height):
+    """The portrait's person (RGB and soft alpha from MediaPipe's mask), cropped to the mask, `height` px tall."""
+    import cv2
+
+    from portrait3d_blender.core.segment import person_mask
+
+    rgb = portrait(name)
+    alpha = person_mask(rgb)
+    rows, columns = np.nonzero(alpha > 0.5)
+    box = (slice(rows.min(), rows.max() + 1), slice(columns.min(), columns.max() + 1))
+    rgb, alpha = rgb[box], alpha[box]
+    width = round(rgb.shape[1] * height / rgb.shape[0])
+    return (cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA),
+            cv2.resize(alpha, (width, height), interpolation=cv2.INTER_AREA))
+
+
+def composite(background_name, people):
+    """People pasted back row first over a view; what is pasted later covers what is behind it."""
+    photo = load(background_name).astype(np.float32)
+    for name, height, centre_x, bottom_y in people:
+        rgb, alpha = _cutout(name, height)
+        top, left = bottom_y - height, centre_x - rgb.shape[1] // 2
+        y0, x0 = max(top, 0), max(left, 0)
+        y1, x1 = min(bottom_y, photo.shape[0]), min(left + rgb.shape[1], photo.shape[1])
+        part = (slice(y0 - top, y1 - top), slice(x0 - left, x1 - left))
+        a = alpha[part][..., None]
+        photo[y0:y1, x0:x1] = a * rgb[part] + (1 - a) * photo[y0:y1, x0:x1]
+    return (photo + 0.5).astype(np.uint8)
+
+
+def load(name):
+    """One held-out photo as uint8 H×W×3 RGB."""
+    from skimage import data
+
+    if name in SKIMAGE:
+        return getattr(data, name)()
+    if name in VIEWS:
+        return perspective_view(*VIEWS[name])
+    if name in COMPOSITES:
+        return composite(*COMPOSITES[name])
+    raise ValueError(f"no held-out photo called {name!r}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args()
+    from PIL import Image
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name in NAMES:
+        Image.fromarray(load(name)).save(args.out / f"{name}.png")
+        print(args.out / f"{name}.png")
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    main()
