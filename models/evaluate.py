@@ -1,14 +1,26 @@
-"""One evaluation table: a plane, silhouette inflation and the U-Net, side by side, on three test sets.
+"""One evaluation table: baselines, the U-Net alone and the shipped depth (the U-Net composed with MediaPipe
+geometry, core/depth_prior.py), side by side, on these test sets.
 
 (a) the held-out synthetic split (seeds ≥ 1,000,000 of datagen.py, never trained on): scale-and-shift-
     invariant AbsRel and δ1 (<1.25), inside the true person mask and over the whole image;
 (b) Middlebury 2014 "motorcycle" (shipped in scikit-image): the same metrics over its valid pixels;
 (c) ordinal pairs annotated by eye on three public-domain portraits (models/ordinal_pairs.json): WHDR, the
-    share of pairs whose order is wrong (a tie counts as wrong).
+    share of pairs whose order is wrong (a tie counts as wrong). These photos also picked the shipped
+    checkpoint: not held out;
+(d) held-out ordinal pairs (models/ordinal_pairs_heldout.json) on the photos of models/heldout_photos.py,
+    which no training, tuning or checkpoint choice looked at;
+(e) face relief: Spearman correlation between a method's disparity at the 468 Face Mesh landmarks and the
+    landmarks' own nearness (-z), for every face of at least 80 px in the real photos. The shipped depth
+    takes its face relief from those landmarks, so its number says the relief arrived, not that it is right.
+
+Methods: plane (one depth), ramp (lower in the frame is nearer), inflation (the silhouette blown up), prior
+(the hand-made prior of issue 11: mask + inflation + ramp), model (the network alone: the weights given,
+as the product ran it before depth_prior) and shipped (what the product runs now).
 
 Alignment is per image in disparity space (least-squares scale and shift over the evaluated pixels); the
 aligned disparity is floored at 1 / (farthest true depth) and inverted to depth, and the depths are compared.
-The model and the inflation baseline get the person mask from MediaPipe selfie segmentation, as in the product.
+Every method gets the person mask and faces as the product finds them (pipeline.analyse_photo): MediaPipe's
+mask, kept only where a face or a body is detected.
 
     .venv/bin/python models/evaluate.py --weights models/portrait_depth.pt --json models/runs/eval.json
 """
@@ -25,24 +37,39 @@ import numpy as np
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from models import heldout_photos  # noqa: E402
 from models.unet import load_checkpoint, numpy_network  # noqa: E402
-from portrait3d_blender.core import depth  # noqa: E402
-from portrait3d_blender.core.segment import person_mask  # noqa: E402
+from portrait3d_blender.core import depth, segment  # noqa: E402
+from portrait3d_blender.core.depth_prior import MIN_FACE_PX, ground_ramp  # noqa: E402
+from portrait3d_blender.core.face_landmarks import face_landmarks  # noqa: E402
 
 TEST_SEED_START = 1_000_000
-METHODS = ("plane", "inflation", "model")
+METHODS = ("plane", "ramp", "inflation", "prior", "model", "shipped")
+
+
+def analyse(rgb):
+    """The person mask and faces as pipeline.analyse_photo finds them: none unless a face or a body is seen."""
+    mask = segment.person_mask(rgb)
+    if not (segment.has_person(mask) and (segment.largest_face(rgb) is not None or segment.body_detected(rgb))):
+        return np.zeros_like(mask), []
+    return mask, segment.all_faces(rgb, fine=True)
 
 
 # ----------------------------------------------------------------------------------------------------------
-# Methods: each maps (rgb uint8, person mask float) to a relative disparity at the photo's resolution
+# Methods: each maps (rgb uint8, person mask float, faces) to a relative disparity at the photo's resolution
 # ----------------------------------------------------------------------------------------------------------
 
-def plane_disparity(rgb, mask):
+def plane_disparity(rgb, mask, faces):
     """Everything at one depth: what a flat photo card gives."""
     return np.ones(rgb.shape[:2], np.float32)
 
 
-def inflation_disparity(rgb, mask):
+def ramp_disparity(rgb, mask, faces):
+    """Lower in the frame is nearer, nothing else."""
+    return np.array(ground_ramp(*rgb.shape[:2]))
+
+
+def inflation_disparity(rgb, mask, faces):
     """The silhouette blown up like a balloon: sqrt of the normalised distance to the mask edge, 0 outside."""
     inside = (mask > 0.5).astype(np.uint8)
     if inside.sum() == 0:
@@ -51,13 +78,27 @@ def inflation_disparity(rgb, mask):
     return np.sqrt(distance / distance.max()).astype(np.float32)
 
 
-def make_model_disparity(weights):
-    network = numpy_network(load_checkpoint(weights))  # the torch reference; the ONNX export matches it to 1e-6
+def prior_disparity(rgb, mask, faces):
+    """Issue 11's hand-made prior: the person (inflated) in front, the rest nearer the lower it is."""
+    return (1 - mask) * 0.5 * ramp_disparity(rgb, mask, faces) + mask * (0.6 + 0.4 * inflation_disparity(rgb, mask, faces))
 
-    def model_disparity(rgb, mask):
-        disparity = depth.predict_disparity(rgb, mask, network)
-        return cv2.resize(disparity, (rgb.shape[1], rgb.shape[0]), interpolation=cv2.INTER_LINEAR)
-    return model_disparity
+
+def make_network_methods(weights):
+    """The network alone and the shipped composition, both on the weights given (torch reference; the ONNX
+    export matches it to 1e-6)."""
+    network = numpy_network(load_checkpoint(weights))
+
+    def model_disparity(rgb, mask, faces):
+        return depth.network_nearness(rgb, mask, network)
+
+    def shipped_disparity(rgb, mask, faces):
+        return depth.estimate_nearness(rgb, mask, faces, network)
+    return {"model": model_disparity, "shipped": shipped_disparity}
+
+
+def all_methods(weights):
+    return {"plane": plane_disparity, "ramp": ramp_disparity, "inflation": inflation_disparity,
+            "prior": prior_disparity, **make_network_methods(weights)}
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -91,9 +132,9 @@ def synthetic_split(folder, methods, limit):
         rgb = cv2.cvtColor(cv2.imread(stem + "_rgb.png"), cv2.COLOR_BGR2RGB)
         true_person = cv2.imread(stem + "_mask.png", cv2.IMREAD_GRAYSCALE) > 127
         true_disparity = 1 / np.maximum(np.load(stem + "_depth.npy").astype(np.float32), 1e-3)
-        mask = person_mask(rgb)
+        mask, faces = analyse(rgb)
         for name, method in methods.items():
-            disparity = method(rgb, mask)
+            disparity = method(rgb, mask, faces)
             if true_person.sum() >= 100:
                 scores[name]["person"].append(aligned_depth_metrics(disparity, true_disparity, true_person))
             scores[name]["image"].append(aligned_depth_metrics(disparity, true_disparity, np.ones_like(true_person)))
@@ -106,22 +147,16 @@ def middlebury_motorcycle(methods):
 
     left, _, disparity = stereo_motorcycle()
     valid = np.isfinite(disparity) & (disparity > 0)
-    mask = person_mask(left)
-    return {name: aligned_depth_metrics(method(left, mask), disparity, valid) for name, method in methods.items()}
+    mask, faces = analyse(left)
+    return {name: aligned_depth_metrics(method(left, mask, faces), disparity, valid)
+            for name, method in methods.items()}
 
 
-def load_portrait(name):
-    import matplotlib.cbook
-    from PIL import Image
-    from skimage import data
-
-    if name == "astronaut":
-        return data.astronaut()
-    if name == "camera":
-        return np.repeat(data.camera()[..., None], 3, axis=2)
-    if name == "grace_hopper":
-        return np.array(Image.open(matplotlib.cbook.get_sample_data("grace_hopper.jpg")).convert("RGB"))
-    raise ValueError(name)
+def load_photo(name):
+    """A photo of either ordinal set: the three portraits that picked the checkpoint, or a held-out one."""
+    if name in ("astronaut", "camera", "grace_hopper"):
+        return heldout_photos.portrait(name)
+    return heldout_photos.load(name)
 
 
 def ordinal_whdr(pairs_path, methods):
@@ -129,16 +164,44 @@ def ordinal_whdr(pairs_path, methods):
     pairs = json.loads(Path(pairs_path).read_text())["pairs"]
     wrong = {name: {} for name in methods}
     for image_name in sorted({p["image"] for p in pairs}):
-        rgb = load_portrait(image_name)
-        mask = person_mask(rgb)
+        rgb = load_photo(image_name)
+        mask, faces = analyse(rgb)
         for name, method in methods.items():
-            disparity = method(rgb, mask)
+            disparity = method(rgb, mask, faces)
             for pair in (p for p in pairs if p["image"] == image_name):
                 (nx, ny), (fx, fy) = pair["near"], pair["far"]
                 is_wrong = not disparity[ny, nx] > disparity[fy, fx]
                 for key in ("all", pair["kind"]):
                     wrong[name].setdefault(key, []).append(is_wrong)
     return {name: {key: float(np.mean(v)) for key, v in kinds.items()} for name, kinds in wrong.items()}, len(pairs)
+
+
+def spearman(a, b):
+    """Rank correlation of two 1-D arrays (ties broken by order: the values here are continuous)."""
+    ranks_a, ranks_b = np.argsort(np.argsort(a)), np.argsort(np.argsort(b))
+    return float(np.corrcoef(ranks_a, ranks_b)[0, 1])
+
+
+FACE_PHOTOS = ("astronaut", "grace_hopper", "camera", "composite_room_pair", "composite_courtyard_pair")
+
+
+def face_relief(methods):
+    """Per method, the Spearman correlation at each face ≥ MIN_FACE_PX of the real photos: {photo#face: r}."""
+    scores = {name: {} for name in methods}
+    for photo in FACE_PHOTOS:
+        rgb = load_photo(photo)
+        mask, faces = analyse(rgb)
+        for index, face in enumerate(faces):
+            points = face_landmarks(rgb, face) if face.width >= MIN_FACE_PX else None
+            if points is None:
+                continue
+            x = np.clip(np.round(points[:, 0]).astype(int), 0, rgb.shape[1] - 1)
+            y = np.clip(np.round(points[:, 1]).astype(int), 0, rgb.shape[0] - 1)
+            for name, method in methods.items():
+                values = method(rgb, mask, faces)[y, x]
+                key = f"{photo}#{index} ({face.width:.0f} px)"
+                scores[name][key] = spearman(values, -points[:, 2]) if np.ptp(values) > 0 else 0.0
+    return scores
 
 
 def inference_milliseconds(weights, repeats=20):
@@ -166,16 +229,19 @@ def main():
     parser.add_argument("--weights", type=Path, default=REPO_ROOT / "models/portrait_depth.pt")
     parser.add_argument("--test-data", type=Path, default=REPO_ROOT / "models/data/test")
     parser.add_argument("--pairs", type=Path, default=REPO_ROOT / "models/ordinal_pairs.json")
+    parser.add_argument("--heldout-pairs", type=Path, default=REPO_ROOT / "models/ordinal_pairs_heldout.json")
     parser.add_argument("--limit", type=int, default=1000, help="at most this many synthetic test renders")
     parser.add_argument("--json", type=Path, help="also save the numbers here")
     args = parser.parse_args()
     import torch
 
     torch.set_num_threads(2)
-    methods = {"plane": plane_disparity, "inflation": inflation_disparity, "model": make_model_disparity(args.weights)}
+    methods = all_methods(args.weights)
     synthetic, n_renders = synthetic_split(args.test_data, methods, args.limit)
     motorcycle = middlebury_motorcycle(methods)
     whdr, n_pairs = ordinal_whdr(args.pairs, methods)
+    heldout, n_heldout = ordinal_whdr(args.heldout_pairs, methods)
+    relief = face_relief(methods)
     milliseconds = inference_milliseconds(args.weights)
 
     rows = [
@@ -185,10 +251,18 @@ def main():
         ("synthetic test, whole image: δ1 ↑", [synthetic[m]["image"][1] for m in METHODS]),
         ("Middlebury motorcycle: AbsRel ↓", [motorcycle[m][0] for m in METHODS]),
         ("Middlebury motorcycle: δ1 ↑", [motorcycle[m][1] for m in METHODS]),
-        (f"real portraits, ordinal ({n_pairs} pairs): WHDR ↓", [whdr[m]["all"] for m in METHODS]),
     ]
-    for kind in sorted(k for k in whdr["model"] if k != "all"):
-        rows.append((f"  WHDR, {kind.replace('_', ' ')} pairs ↓", [whdr[m][kind] for m in METHODS]))
+    for label, scores, count in ((f"held-out real photos, ordinal ({n_heldout} pairs)", heldout, n_heldout),
+                                 (f"portraits that picked the checkpoint, ordinal ({n_pairs} pairs, not held out)",
+                                  whdr, n_pairs)):
+        rows.append((f"{label}: WHDR ↓", [scores[m]["all"] for m in METHODS]))
+        for kind in sorted(k for k in scores["model"] if k != "all"):
+            rows.append((f"  WHDR, {kind.replace('_', ' ')} pairs ↓", [scores[m][kind] for m in METHODS]))
+    faces = sorted(relief["model"])
+    rows.append((f"face relief, Spearman, worst of {len(faces)} faces ≥ {MIN_FACE_PX} px ↑",
+                 [min(relief[m].values(), default=float("nan")) for m in METHODS]))
+    for face in faces:
+        rows.append((f"  {face} ↑", [relief[m][face] for m in METHODS]))
     lines = ["| metric | " + " | ".join(METHODS) + " |", "|---|" + "---:|" * len(METHODS)]
     lines += [f"| {label} | " + " | ".join(f"{v:.3f}" for v in values) + " |" for label, values in rows]
     weights_mb = args.weights.stat().st_size / 1e6
@@ -199,7 +273,8 @@ def main():
     if args.json:
         args.json.write_text(json.dumps({
             "weights": str(args.weights), "synthetic": synthetic, "synthetic_renders": n_renders,
-            "motorcycle": motorcycle, "whdr": whdr, "pairs": n_pairs, "inference_ms": milliseconds,
+            "motorcycle": motorcycle, "whdr": whdr, "pairs": n_pairs, "heldout_whdr": heldout,
+            "heldout_pairs": n_heldout, "face_relief": relief, "inference_ms": milliseconds,
             "weights_mb": weights_mb, "table": "\n".join(lines)}, indent=1))
 
 

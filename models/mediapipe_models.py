@@ -9,6 +9,11 @@ venv (its `modules/` folder; the 0.10.3x wheels that Python 3.13 needs carry no 
   API's ImageSegmenter and FaceDetector read them directly. (The full-range face model works with the
   0.10.3x FaceDetector but not with 0.10.21's, whose anchors are fixed to the short-range model's
   128×128 input; one code path for every Blender means the short-range model.)
+* face_landmark.tflite (Face Mesh: 468 landmarks with relative z) is copied as it is and run by OpenCV's
+  DNN module (`core/face_landmarks.py`). The Tasks API's FaceLandmarker is no use for it: bundled with
+  the short-range detector in a .task zip it loads and "finds" the face, but its graph expects the
+  478-landmark model and reads this model's 468 x, y, z as x, y pairs (z comes back 0 everywhere,
+  measured on the astronaut).
 * pose_landmarker.task is made here. The Tasks API's PoseLandmarker wants a bundle of a detector and a
   landmark model whose image inputs carry NormalizationOptions metadata, which the legacy files lack;
   mediapipe's own metadata writer adds it with the normalisation each model was trained with (the
@@ -32,6 +37,7 @@ MEDIAPIPE_VERSION = "0.10.21"
 COPIED = {
     "selfie_segmentation.tflite": "selfie_segmentation/selfie_segmentation.tflite",
     "face_detection_short_range.tflite": "face_detection/face_detection_short_range.tflite",
+    "face_landmark.tflite": "face_landmark/face_landmark.tflite",
 }
 # Bundle member name → (legacy file, normalisation mean, std, number of outputs).
 POSE_BUNDLE = {

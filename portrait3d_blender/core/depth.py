@@ -228,11 +228,27 @@ def normalise_nearness(disparity, low_percentile=0.5, high_percentile=99.9):
     return np.clip((disparity - low) / (high - low), 0.0, 1.0).astype(np.float32)
 
 
-def estimate_nearness(rgb, mask, network=shipped_network):
-    """Nearness (float32 in [0, 1], 1 = nearest) at the resolution of `rgb`, with edges that follow `mask`."""
+def network_nearness(rgb, mask, network=shipped_network):
+    """The network's nearness alone (float32 in [0, 1], 1 = nearest) at the resolution of `rgb`, edges on `mask`."""
     import cv2
 
     disparity = predict_disparity(rgb, mask, network)
     height, width = rgb.shape[:2]
     disparity = cv2.resize(disparity, (width, height), interpolation=cv2.INTER_CUBIC)
     return normalise_nearness(sharpen_depth_edges(disparity, mask))
+
+
+def estimate_nearness(rgb, mask, faces=(), network=shipped_network):
+    """Nearness (float32 in [0, 1], 1 = nearest) at the resolution of `rgb`: the network's, laid out by the
+    people's faces and the scene's ground (`depth_prior`), with edges that follow `mask`.
+
+    `faces` are the people's `segment.FaceBox`es (none: the people are laid out by the mask alone); those the
+    Face Mesh model does not confirm are left out.
+    """
+    from .depth_prior import compose_disparity
+    from .face_landmarks import confirmed_faces
+
+    confirmed = confirmed_faces(rgb, faces)
+    composed = compose_disparity(network_nearness(rgb, mask, network), mask, [face for face, _ in confirmed],
+                                 [points for _, points in confirmed])
+    return normalise_nearness(composed)

@@ -142,7 +142,7 @@ def analyse_photo(path, progress=None, cancel=None, depth_source=None, data=None
         mask = np.zeros_like(mask)  # the segmenter's guess on a person-less photo would only mislead depth
     if given_nearness is None:
         step(0.4, "Estimating depth")
-        nearness = depth.estimate_nearness(rgb, mask)
+        nearness = depth.estimate_nearness(rgb, mask, segment.all_faces(rgb, fine=True) if person_found else ())
     else:
         nearness = given_nearness
     step(1.0, "Depth ready")

@@ -100,7 +100,7 @@ def test_onnx_export_matches_torch_on_real_photos(tmp_path, torch_reference):
         expected, got = depth.predict_disparity(rgb, mask, torch_reference), depth.predict_disparity(rgb, mask)
         assert got.shape == expected.shape
         assert np.abs(got - expected).max() <= 1e-4 * np.ptp(expected), name
-        expected, got = depth.estimate_nearness(rgb, mask, torch_reference), depth.estimate_nearness(rgb, mask)
+        expected, got = depth.network_nearness(rgb, mask, torch_reference), depth.network_nearness(rgb, mask)
         assert got.shape == rgb.shape[:2] and np.ptp(got) == 1.0
         assert np.abs(got - expected).max() <= 1e-4, name  # nearness spans [0, 1]: the bound is relative
     assert sizes == set(depth.NETWORK_SIZES)

@@ -1,0 +1,97 @@
+"""The network's depth composed with MediaPipe geometry (core/depth_prior.py), on real photos."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from models import evaluate, heldout_photos
+from portrait3d_blender.core import depth, depth_prior, face_landmarks, image, segment
+from tests.conftest import ASTRONAUT, GRACE_HOPPER
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _shipped_nearness(rgb):
+    mask, faces = evaluate.analyse(rgb)
+    return depth.estimate_nearness(rgb, mask, faces), mask
+
+
+def _median_around(values, x, y, radius=4):
+    return float(np.median(values[y - radius:y + radius + 1, x - radius:x + radius + 1]))
+
+
+def test_face_landmarks_put_the_nose_in_front_of_the_ears():
+    rgb = image.load_photo(GRACE_HOPPER).working_rgb
+    face = segment.largest_face(rgb)
+    points = face_landmarks.face_landmarks(rgb, face)
+    assert points.shape == (468, 3)
+    nose_tip, ears = points[1], points[[234, 454]]
+    assert abs(nose_tip[0] - face.center_x) < face.width / 4 and abs(nose_tip[1] - face.center_y) < face.height / 3
+    assert (nose_tip[2] < ears[:, 2] - face.width / 5).all()  # z grows away from the camera
+
+
+def test_false_faces_of_the_fine_search_are_dropped():
+    """On the courtyard composite the small tiles also "find" the dog and a badge on the suit."""
+    rgb = heldout_photos.load("composite_courtyard_pair")
+    found = segment.all_faces(rgb, fine=True)
+    confirmed = [face for face, _ in face_landmarks.confirmed_faces(rgb, found)]
+    assert len(found) > len(confirmed) == 2
+    centres = sorted((round(face.center_x), round(face.center_y)) for face in confirmed)
+    assert abs(centres[0][0] - 142) < 15 and abs(centres[1][0] - 314) < 15  # Hopper's face, the astronaut's
+
+
+def test_the_back_row_of_a_group_is_behind_the_front_row_and_the_wall_behind_both():
+    """Hopper pasted big in front, the astronaut small behind her, in a real hotel room."""
+    rgb = heldout_photos.load("composite_room_pair")
+    nearness, _ = _shipped_nearness(rgb)
+    front, back, wall = (_median_around(nearness, x, y) for x, y in ((150, 180), (320, 130), (245, 30)))
+    assert front > back + 0.1 and back > wall + 0.1
+    assert _median_around(nearness, 240, 330) > _median_around(nearness, 320, 200)  # her jacket, his suit
+
+
+def test_astronaut_is_in_front_of_the_background_at_the_annotated_pairs():
+    pairs = [p for p in json.loads((REPO / "models" / "ordinal_pairs.json").read_text())["pairs"]
+             if p["image"] == "astronaut"]
+    nearness, _ = _shipped_nearness(image.load_photo(ASTRONAUT).working_rgb)
+    assert len(pairs) >= 10
+    for pair in pairs:
+        (nx, ny), (fx, fy) = pair["near"], pair["far"]
+        assert nearness[ny, nx] > nearness[fy, fx], pair
+
+
+@pytest.mark.parametrize("path", [ASTRONAUT, GRACE_HOPPER], ids=["astronaut", "grace_hopper"])
+def test_face_relief_follows_the_face_mesh(path):
+    rgb = image.load_photo(path).working_rgb
+    nearness, _ = _shipped_nearness(rgb)
+    face = segment.largest_face(rgb)
+    points = face_landmarks.face_landmarks(rgb, face)
+    x, y = np.round(points[:, 0]).astype(int), np.round(points[:, 1]).astype(int)
+    assert evaluate.spearman(nearness[y, x], -points[:, 2]) >= 0.9
+    network = depth.network_nearness(rgb, segment.person_mask(rgb))
+    assert evaluate.spearman(network[y, x], -points[:, 2]) < 0.8  # the network alone had less of it
+
+
+def test_a_photo_without_a_person_is_laid_out_like_the_ground():
+    """Middlebury's motorcycle (real depth): no person, so lower in the frame is nearer, with the network's detail."""
+    from skimage.data import stereo_motorcycle
+
+    left, _, disparity = stereo_motorcycle()
+    nearness, mask = _shipped_nearness(left)
+    assert mask.max() == 0.0
+    valid = np.isfinite(disparity) & (disparity > 0)
+    abs_rel, _ = evaluate.aligned_depth_metrics(nearness, disparity, valid)
+    ramp_abs_rel, _ = evaluate.aligned_depth_metrics(evaluate.ramp_disparity(left, mask, []), disparity, valid)
+    assert abs_rel <= 0.30 and abs_rel <= ramp_abs_rel + 1e-3  # the ramp is the layout, the network adds nothing
+
+
+def test_people_are_labelled_by_the_face_whose_body_they_hold():
+    person = np.zeros((100, 200), bool)
+    person[20:100, 10:90] = person[30:100, 80:190] = True  # two overlapping bodies
+    near = segment.FaceBox(center_x=50, center_y=35, width=20, height=20, score=1.0)
+    far = segment.FaceBox(center_x=140, center_y=45, width=12, height=12, score=1.0)
+    labels = depth_prior.person_labels(person, [far, near])
+    assert labels[60, 50] == 1 and labels[60, 150] == 0  # each body its own face
+    assert labels[60, 85] == 1  # where both could claim a pixel, the nearer (bigger) face covers the other
+    assert (labels[~person] == -1).all()
