@@ -56,7 +56,12 @@ def main():
     batch = depth.probe_input(size)
     rows.append((f"depth network alone ({size[0]}×{size[1]}, ONNX in OpenCV)",
                  timed(lambda: depth.shipped_network(batch), 20)))
-    rows.append(("depth incl. letterbox + edge-aware upsampling", timed(lambda: depth.estimate_nearness(rgb, mask))))
+    rows.append(("depth network incl. letterbox + edge-aware upsampling",
+                 timed(lambda: depth.network_nearness(rgb, mask))))
+    rows.append(("people: fine face search + Face Mesh check", timed(lambda: pipeline.find_people(rgb, mask))))
+    people = pipeline.find_people(rgb, mask)
+    rows.append((f"depth composed with {len(people)} person's faces and the ground (depth_prior)",
+                 timed(lambda: depth.estimate_nearness(rgb, mask, people))))
     rows.append(("analyse_photo (all of the above)", timed(lambda: pipeline.analyse_photo(photo_path))))
     analysis = pipeline.analyse_photo(photo_path)
     rows.append(("plan_scene (512-quad grid + camera path)", timed(lambda: pipeline.plan_scene(analysis, settings))))

@@ -19,8 +19,8 @@ as the product ran it before depth_prior) and shipped (what the product runs now
 
 Alignment is per image in disparity space (least-squares scale and shift over the evaluated pixels); the
 aligned disparity is floored at 1 / (farthest true depth) and inverted to depth, and the depths are compared.
-Every method gets the person mask and faces as the product finds them (pipeline.analyse_photo): MediaPipe's
-mask, kept only where a face or a body is detected.
+Every method gets the person mask and people (faces with their Face Mesh landmarks) as the product finds them
+(pipeline.analyse_photo): MediaPipe's mask, kept only where a face or a body is detected.
 
     .venv/bin/python models/evaluate.py --weights models/portrait_depth.pt --json models/runs/eval.json
 """
@@ -39,37 +39,39 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from models import heldout_photos  # noqa: E402
 from models.unet import load_checkpoint, numpy_network  # noqa: E402
-from portrait3d_blender.core import depth, segment  # noqa: E402
+from portrait3d_blender.core import depth, pipeline, segment  # noqa: E402
 from portrait3d_blender.core.depth_prior import MIN_FACE_PX, ground_ramp  # noqa: E402
-from portrait3d_blender.core.face_landmarks import face_landmarks  # noqa: E402
 
 TEST_SEED_START = 1_000_000
 METHODS = ("plane", "ramp", "inflation", "prior", "model", "shipped")
 
 
 def analyse(rgb):
-    """The person mask and faces as pipeline.analyse_photo finds them: none unless a face or a body is seen."""
+    """The person mask and people (face box, Face Mesh landmarks) as pipeline.analyse_photo finds them: none
+    unless a face or a body is seen."""
     mask = segment.person_mask(rgb)
-    if not (segment.has_person(mask) and (segment.largest_face(rgb) is not None or segment.body_detected(rgb))):
+    people = pipeline.find_people(rgb, mask)
+    if not (segment.has_person(mask) and (segment.largest_face(rgb, mask) is not None or people
+                                          or segment.body_detected(rgb))):
         return np.zeros_like(mask), []
-    return mask, segment.all_faces(rgb, fine=True)
+    return mask, people
 
 
 # ----------------------------------------------------------------------------------------------------------
-# Methods: each maps (rgb uint8, person mask float, faces) to a relative disparity at the photo's resolution
+# Methods: each maps (rgb uint8, person mask float, people) to a relative disparity at the photo's resolution
 # ----------------------------------------------------------------------------------------------------------
 
-def plane_disparity(rgb, mask, faces):
+def plane_disparity(rgb, mask, people):
     """Everything at one depth: what a flat photo card gives."""
     return np.ones(rgb.shape[:2], np.float32)
 
 
-def ramp_disparity(rgb, mask, faces):
+def ramp_disparity(rgb, mask, people):
     """Lower in the frame is nearer, nothing else."""
     return np.array(ground_ramp(*rgb.shape[:2]))
 
 
-def inflation_disparity(rgb, mask, faces):
+def inflation_disparity(rgb, mask, people):
     """The silhouette blown up like a balloon: sqrt of the normalised distance to the mask edge, 0 outside."""
     inside = (mask > 0.5).astype(np.uint8)
     if inside.sum() == 0:
@@ -78,9 +80,9 @@ def inflation_disparity(rgb, mask, faces):
     return np.sqrt(distance / distance.max()).astype(np.float32)
 
 
-def prior_disparity(rgb, mask, faces):
+def prior_disparity(rgb, mask, people):
     """Issue 11's hand-made prior: the person (inflated) in front, the rest nearer the lower it is."""
-    return (1 - mask) * 0.5 * ramp_disparity(rgb, mask, faces) + mask * (0.6 + 0.4 * inflation_disparity(rgb, mask, faces))
+    return (1 - mask) * 0.5 * ramp_disparity(rgb, mask, people) + mask * (0.6 + 0.4 * inflation_disparity(rgb, mask, people))
 
 
 def make_network_methods(weights):
@@ -88,11 +90,11 @@ def make_network_methods(weights):
     export matches it to 1e-6)."""
     network = numpy_network(load_checkpoint(weights))
 
-    def model_disparity(rgb, mask, faces):
+    def model_disparity(rgb, mask, people):
         return depth.network_nearness(rgb, mask, network)
 
-    def shipped_disparity(rgb, mask, faces):
-        return depth.estimate_nearness(rgb, mask, faces, network)
+    def shipped_disparity(rgb, mask, people):
+        return depth.estimate_nearness_with(network, rgb, mask, people)
     return {"model": model_disparity, "shipped": shipped_disparity}
 
 
@@ -132,9 +134,9 @@ def synthetic_split(folder, methods, limit):
         rgb = cv2.cvtColor(cv2.imread(stem + "_rgb.png"), cv2.COLOR_BGR2RGB)
         true_person = cv2.imread(stem + "_mask.png", cv2.IMREAD_GRAYSCALE) > 127
         true_disparity = 1 / np.maximum(np.load(stem + "_depth.npy").astype(np.float32), 1e-3)
-        mask, faces = analyse(rgb)
+        mask, people = analyse(rgb)
         for name, method in methods.items():
-            disparity = method(rgb, mask, faces)
+            disparity = method(rgb, mask, people)
             if true_person.sum() >= 100:
                 scores[name]["person"].append(aligned_depth_metrics(disparity, true_disparity, true_person))
             scores[name]["image"].append(aligned_depth_metrics(disparity, true_disparity, np.ones_like(true_person)))
@@ -147,8 +149,8 @@ def middlebury_motorcycle(methods):
 
     left, _, disparity = stereo_motorcycle()
     valid = np.isfinite(disparity) & (disparity > 0)
-    mask, faces = analyse(left)
-    return {name: aligned_depth_metrics(method(left, mask, faces), disparity, valid)
+    mask, people = analyse(left)
+    return {name: aligned_depth_metrics(method(left, mask, people), disparity, valid)
             for name, method in methods.items()}
 
 
@@ -165,9 +167,9 @@ def ordinal_whdr(pairs_path, methods):
     wrong = {name: {} for name in methods}
     for image_name in sorted({p["image"] for p in pairs}):
         rgb = load_photo(image_name)
-        mask, faces = analyse(rgb)
+        mask, people = analyse(rgb)
         for name, method in methods.items():
-            disparity = method(rgb, mask, faces)
+            disparity = method(rgb, mask, people)
             for pair in (p for p in pairs if p["image"] == image_name):
                 (nx, ny), (fx, fy) = pair["near"], pair["far"]
                 is_wrong = not disparity[ny, nx] > disparity[fy, fx]
@@ -190,15 +192,15 @@ def face_relief(methods):
     scores = {name: {} for name in methods}
     for photo in FACE_PHOTOS:
         rgb = load_photo(photo)
-        mask, faces = analyse(rgb)
-        for index, face in enumerate(faces):
-            points = face_landmarks(rgb, face) if face.width >= MIN_FACE_PX else None
-            if points is None:
+        mask, people = analyse(rgb)
+        disparities = {name: method(rgb, mask, people) for name, method in methods.items()}
+        for index, (face, points) in enumerate(people):
+            if face.width < MIN_FACE_PX:
                 continue
             x = np.clip(np.round(points[:, 0]).astype(int), 0, rgb.shape[1] - 1)
             y = np.clip(np.round(points[:, 1]).astype(int), 0, rgb.shape[0] - 1)
-            for name, method in methods.items():
-                values = method(rgb, mask, faces)[y, x]
+            for name, disparity in disparities.items():
+                values = disparity[y, x]
                 key = f"{photo}#{index} ({face.width:.0f} px)"
                 scores[name][key] = spearman(values, -points[:, 2]) if np.ptp(values) > 0 else 0.0
     return scores

@@ -111,6 +111,14 @@ class ScenePlan:
     haze_start: float = 0.0  # depth where the distance haze begins: just behind the people (the focus without)
 
 
+def find_people(rgb, mask):
+    """(face box, Face Mesh landmarks) of every face the landmark model confirms, the back row's small ones
+    too; none when the mask holds no person."""
+    from .face_landmarks import confirmed_faces
+
+    return confirmed_faces(rgb, segment.all_faces(rgb, fine=True)) if segment.has_person(mask) else []
+
+
 def analyse_photo(path, progress=None, cancel=None, depth_source=None, data=None):
     """Load, segment and estimate depth. `progress(share, text)` reports; `cancel()` → True stops early.
 
@@ -137,12 +145,14 @@ def analyse_photo(path, progress=None, cancel=None, depth_source=None, data=None
     if photo.working_alpha is not None:
         mask = np.minimum(mask, photo.working_alpha)  # a cut-out's transparent pixels are never the person
     face = segment.largest_face(rgb, mask)
-    person_found = segment.has_person(mask) and (face is not None or segment.body_detected(rgb))
+    people = find_people(rgb, mask)
+    person_found = segment.has_person(mask) and (face is not None or bool(people) or segment.body_detected(rgb))
     if not person_found:
         mask = np.zeros_like(mask)  # the segmenter's guess on a person-less photo would only mislead depth
+        people = []
     if given_nearness is None:
         step(0.4, "Estimating depth")
-        nearness = depth.estimate_nearness(rgb, mask, segment.all_faces(rgb, fine=True) if person_found else ())
+        nearness = depth.estimate_nearness(rgb, mask, people)
     else:
         nearness = given_nearness
     step(1.0, "Depth ready")

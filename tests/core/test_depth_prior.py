@@ -14,8 +14,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _shipped_nearness(rgb):
-    mask, faces = evaluate.analyse(rgb)
-    return depth.estimate_nearness(rgb, mask, faces), mask
+    mask, people = evaluate.analyse(rgb)
+    return depth.estimate_nearness(rgb, mask, people), mask
 
 
 def _median_around(values, x, y, radius=4):
@@ -93,5 +93,6 @@ def test_people_are_labelled_by_the_face_whose_body_they_hold():
     far = segment.FaceBox(center_x=140, center_y=45, width=12, height=12, score=1.0)
     labels = depth_prior.person_labels(person, [far, near])
     assert labels[60, 50] == 1 and labels[60, 150] == 0  # each body its own face
-    assert labels[60, 85] == 1  # where both could claim a pixel, the nearer (bigger) face covers the other
+    assert labels[60, 85] == 1  # nearer, in face sizes, to the big face
+    assert labels[95, 140] == 0  # far below a face is still that face's body
     assert (labels[~person] == -1).all()
