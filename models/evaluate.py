@@ -51,7 +51,7 @@ def analyse(rgb):
     unless a face or a body is seen."""
     mask = segment.person_mask(rgb)
     people = pipeline.find_people(rgb, mask)
-    if not (segment.has_person(mask) and (segment.largest_face(rgb, mask) is not None or people
+    if not (segment.has_person(mask) and (people or pipeline.is_a_face(rgb, segment.largest_face(rgb, mask))
                                           or segment.body_detected(rgb))):
         return np.zeros_like(mask), []
     return mask, people

@@ -28,7 +28,11 @@ BEHIND_PEOPLE = 0.95  # the background's nearest disparity over the farthest per
 MIN_FACE_PX = 80  # below this the landmarks' z is too coarse to add relief
 EDGE_BAND = 0.01  # half the width of the soft edge blended by the mask, as a share of the long side
 EDGE_CONTRAST = 4.0  # the soft mask steepened this much about 0.5 where it blends person and backdrop
-BODY_DROP = 0.25  # weight of vertical over horizontal distance, in face sizes, when pixels are given to faces
+SHOULDERS_PER_FACE = 1.4  # half the shoulders (0.2 m) in face widths (0.15 m), from the chin down
+HEAD_PER_FACE = 0.8  # half the head with its hair, in face widths, above the chin
+CHIN_PER_FACE = 0.6  # from the face's centre down to the chin, in face heights
+HAIR_PER_FACE = 1.6  # from the face's centre up to the top of the hair or a hat, in face heights
+BODY_DROP = 0.25  # weight of vertical over horizontal distance, in face sizes, when no pixel is claimed
 
 
 def _percentiles(values, low=2.0, high=98.0):
@@ -46,9 +50,10 @@ def ground_ramp(height, width):
 def person_labels(person, faces):
     """For each person pixel, the index of the face whose body it belongs to; -1 outside, len(faces) if none.
 
-    Each pixel goes to the nearest face measured in that face's own size, with vertical distance counting a
-    quarter as much, so the body below a face stays with it (a nearer person's arm across a farther body
-    goes to the farther one: the price of needing no body model).
+    A face claims its head (from the top of the hair to the chin) and, below the chin, the pixels within a
+    shoulder's width of its centre; where two claim a pixel the bigger face wins (the nearer person covers
+    the farther one). Pixels no face claims take the label of the nearest claimed pixel; with none claimed,
+    of the nearest face measured in that face's own size, vertical distance counting a quarter.
     """
     height, width = person.shape
     labels = np.full((height, width), -1, np.int32)
@@ -56,11 +61,26 @@ def person_labels(person, faces):
         labels[person] = 0
         return labels
     rows, columns = np.nonzero(person)
-    centres = np.array([[face.center_x, face.center_y] for face in faces], np.float32)
-    sizes = np.array([[face.width, face.height] for face in faces], np.float32)
+    order = np.argsort([-face.width for face in faces], kind="stable")  # biggest first
+    centres = np.array([[faces[k].center_x, faces[k].center_y] for k in order], np.float32)
+    sizes = np.array([[faces[k].width, faces[k].height] for k in order], np.float32)
     dx = (columns[None, :] - centres[:, :1]) / sizes[:, :1]
     dy = (rows[None, :] - centres[:, 1:]) / sizes[:, 1:]
-    labels[rows, columns] = np.argmin(dx ** 2 + BODY_DROP * dy ** 2, axis=0)
+    claims = (np.abs(dx) <= np.where(dy < CHIN_PER_FACE, HEAD_PER_FACE, SHOULDERS_PER_FACE)) & (dy >= -HAIR_PER_FACE)
+    claimed = claims.any(axis=0)
+    if not claimed.any():
+        labels[rows, columns] = order[np.argmin(dx ** 2 + BODY_DROP * dy ** 2, axis=0)]
+        return labels
+    labels[rows[claimed], columns[claimed]] = order[np.argmax(claims[:, claimed], axis=0)]
+    # The rest (a held helmet, an arm out) takes the face of the nearest claimed pixel.
+    import cv2
+
+    free = np.ones((height, width), np.uint8)
+    free[rows[claimed], columns[claimed]] = 0
+    _, nearest = cv2.distanceTransformWithLabels(free, cv2.DIST_L2, 3, labelType=cv2.DIST_LABEL_PIXEL)
+    claimed_labels = labels[free == 0]  # DIST_LABEL_PIXEL numbers the zero pixels 1, 2, ... in row order
+    unclaimed = (rows[~claimed], columns[~claimed])
+    labels[unclaimed] = claimed_labels[nearest[unclaimed] - 1]
     return labels
 
 

@@ -119,6 +119,14 @@ def find_people(rgb, mask):
     return confirmed_faces(rgb, segment.all_faces(rgb, fine=True)) if segment.has_person(mask) else []
 
 
+def is_a_face(rgb, face):
+    """Whether the Face Mesh model sees a face in `face`'s box: the detector's search at the top of a mask
+    also "finds" one on a cat (skimage's chelsea), which would make the cat a person."""
+    from .face_landmarks import face_landmarks
+
+    return face is not None and face_landmarks(rgb, face) is not None
+
+
 def analyse_photo(path, progress=None, cancel=None, depth_source=None, data=None):
     """Load, segment and estimate depth. `progress(share, text)` reports; `cancel()` → True stops early.
 
@@ -146,7 +154,7 @@ def analyse_photo(path, progress=None, cancel=None, depth_source=None, data=None
         mask = np.minimum(mask, photo.working_alpha)  # a cut-out's transparent pixels are never the person
     face = segment.largest_face(rgb, mask)
     people = find_people(rgb, mask)
-    person_found = segment.has_person(mask) and (face is not None or bool(people) or segment.body_detected(rgb))
+    person_found = segment.has_person(mask) and (bool(people) or is_a_face(rgb, face) or segment.body_detected(rgb))
     if not person_found:
         mask = np.zeros_like(mask)  # the segmenter's guess on a person-less photo would only mislead depth
         people = []

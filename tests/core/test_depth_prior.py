@@ -93,6 +93,7 @@ def test_people_are_labelled_by_the_face_whose_body_they_hold():
     far = segment.FaceBox(center_x=140, center_y=45, width=12, height=12, score=1.0)
     labels = depth_prior.person_labels(person, [far, near])
     assert labels[60, 50] == 1 and labels[60, 150] == 0  # each body its own face
-    assert labels[60, 85] == 1  # nearer, in face sizes, to the big face
+    assert labels[60, 85] == 1  # both claim it: the nearer (bigger) face covers the other
     assert labels[95, 140] == 0  # far below a face is still that face's body
+    assert labels[35, 187] == 0  # claimed by none: the face of the nearest claimed pixel
     assert (labels[~person] == -1).all()
