@@ -1,9 +1,12 @@
-"""The README's figure of shipped depth on real photos: photo | network alone | shipped, one row per photo.
+"""The README's figures of shipped depth on real photos.
 
-    .venv/bin/python models/depth_figure.py [--out docs/depth_real_photos.jpg]
+    .venv/bin/python models/depth_figure.py [--out docs/depth_real_photos.jpg] [--group docs/group_3d.jpg]
 
-Depth is shown as nearness (bright = near) with the inferno colour map. The photos are the portraits that
-picked the checkpoint, Middlebury's motorcycle and the held-out photos of models/heldout_photos.py.
+`--out`: photo | network alone | shipped, one row per photo; depth is shown as nearness (bright = near) with
+the inferno colour map. The photos are the portraits that picked the checkpoint, Middlebury's motorcycle
+and the held-out photos of models/heldout_photos.py. `--group`: the room composite (two people at two
+distances) as a layered 3D photo: the photo, its shipped depth and four frames of its orbit, rendered by
+the add-on's own CLI (`make`, Cycles, 8 samples, orbit 0.08).
 """
 
 import argparse
@@ -14,6 +17,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from models import heldout_photos  # noqa: E402
 
 PHOTOS = ("grace_hopper", "camera", "composite_room_pair", "composite_courtyard_pair", "room_bed", "room_desk",
           "courtyard_dog", "coffee", "motorcycle")
@@ -53,14 +58,40 @@ def figure_rows():
                            for row in rows], axis=0)
 
 
+def group_sheet():
+    """Photo, shipped depth and orbit frames 1, 3, 5, 7 of the room composite, in two rows of three."""
+    import subprocess
+    import tempfile
+
+    from PIL import Image
+
+    from models import evaluate
+    from portrait3d_blender.core import depth
+
+    rgb = heldout_photos.load("composite_room_pair")
+    mask, people = evaluate.analyse(rgb)
+    tiles = [rgb, _coloured(depth.estimate_nearness(rgb, mask, people))]
+    with tempfile.TemporaryDirectory() as folder:
+        photo = Path(folder) / "group.png"
+        Image.fromarray(rgb).save(photo)
+        subprocess.run([sys.executable, "-m", "portrait3d_blender", "make", str(photo), "-o", f"{folder}/frames/",
+                        "--width", str(rgb.shape[1]), "--samples", "8", "--frames", "8", "--orbit-size", "0.08"],
+                       cwd=ROOT, check=True, capture_output=True)
+        tiles += [np.array(Image.open(f"{folder}/frames/frame_{i:04d}.png").convert("RGB")) for i in (1, 3, 5, 7)]
+    rows = [np.concatenate(tiles[:3], axis=1), np.concatenate(tiles[3:], axis=1)]
+    return np.concatenate(rows, axis=0)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "depth_real_photos.jpg")
+    parser.add_argument("--group", type=Path, default=ROOT / "docs" / "group_3d.jpg")
     args = parser.parse_args()
     from PIL import Image
 
     Image.fromarray(figure_rows()).save(args.out, quality=85)
-    print(args.out)
+    Image.fromarray(group_sheet()).save(args.group, quality=85)
+    print(args.out, args.group)
 
 
 if __name__ == "__main__":

@@ -97,3 +97,14 @@ def test_people_are_labelled_by_the_face_whose_body_they_hold():
     assert labels[95, 140] == 0  # far below a face is still that face's body
     assert labels[35, 187] == 0  # claimed by none: the face of the nearest claimed pixel
     assert (labels[~person] == -1).all()
+
+
+def test_a_cat_is_not_a_person():
+    """The segmenter paints skimage's cat as a person and the detector's head search finds a "face" on it;
+    the Face Mesh check keeps the photo person-free, so its depth is the ground ramp."""
+    from portrait3d_blender.core import pipeline
+
+    analysis = pipeline.analyse_photo(Path(__import__("skimage").__file__).parent / "data" / "chelsea.png")
+    assert not analysis.person_found and analysis.mask.max() == 0.0
+    rows = analysis.nearness.mean(axis=1)
+    assert rows[-1] > rows[len(rows) // 2] > rows[0]
