@@ -49,7 +49,8 @@ def figure_rows():
     for name in PHOTOS:
         rgb = _photo(name)
         mask, people = evaluate.analyse(rgb)
-        tiles = [rgb, _coloured(depth.network_nearness(rgb, mask)), _coloured(depth.estimate_nearness(rgb, mask, people))]
+        tiles = [rgb, _coloured(depth.network_nearness(rgb, mask)),
+                 _coloured(depth.estimate_nearness(rgb, mask, people))]
         width = round(rgb.shape[1] * ROW_HEIGHT / rgb.shape[0])
         rows.append(np.concatenate([cv2.resize(np.ascontiguousarray(t), (width, ROW_HEIGHT),
                                                interpolation=cv2.INTER_AREA) for t in tiles], axis=1))

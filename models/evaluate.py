@@ -82,7 +82,8 @@ def inflation_disparity(rgb, mask, people):
 
 def prior_disparity(rgb, mask, people):
     """Issue 11's hand-made prior: the person (inflated) in front, the rest nearer the lower it is."""
-    return (1 - mask) * 0.5 * ramp_disparity(rgb, mask, people) + mask * (0.6 + 0.4 * inflation_disparity(rgb, mask, people))
+    person = 0.6 + 0.4 * inflation_disparity(rgb, mask, people)
+    return (1 - mask) * 0.5 * ramp_disparity(rgb, mask, people) + mask * person
 
 
 def make_network_methods(weights):

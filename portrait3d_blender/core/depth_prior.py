@@ -25,6 +25,7 @@ BACKGROUND_FAR = 0.7  # the top of the background lies this share, in disparity,
 # 21 renders, seeds 5000+: person AbsRel 0.0386 at 0.5, 0.0381 at 0.7, 0.0376 at 0.9; flatter is better on
 # synthetic walls, but 0.9 leaves the background layer a flat card: 0.7 keeps a visible slope)
 BEHIND_PEOPLE = 0.95  # the background's nearest disparity over the farthest person's farthest part
+FACELESS_RELIEF = 0.2  # the relief of a body whose face is not seen (a back, a profile), in disparity
 MIN_FACE_PX = 80  # below this the landmarks' z is too coarse to add relief
 EDGE_BAND = 0.01  # half the width of the soft edge blended by the mask, as a share of the long side
 EDGE_CONTRAST = 4.0  # the soft mask steepened this much about 0.5 where it blends person and backdrop
@@ -161,7 +162,7 @@ def compose_disparity(network_nearness, mask, faces, landmarks=None, focal=None)
     focal = float(focal or max(height, width))
     person = mask > 0.5
     # Away from people the network only adds error on real photos: Middlebury's motorcycle scores AbsRel 0.292
-    # with the ramp alone, 0.294 with 15 % of the network's depth, 0.302 with 30 %, 0.394 with the network alone.
+    # with the ramp alone, 0.294 with 15 % of the network's depth, 0.302 with 30 %, 0.385 with the network alone.
     layout = np.array(ground_ramp(height, width), np.float32)
     if not person.any():
         return layout
@@ -183,7 +184,7 @@ def compose_disparity(network_nearness, mask, faces, landmarks=None, focal=None)
             relief = min(MAX_RELIEF, BODY_DEPTH_M * faces[k].width / (FACE_WIDTH_M * focal))
         else:  # a body without a face: as far as the farthest face, a modest relief
             level = min((face.width for face in faces), default=widest) / widest
-            relief = 0.2
+            relief = FACELESS_RELIEF
         lo, hi = _percentiles(network_nearness[region][::7])  # a seventh of the pixels: the same to 1e-3
         disparity[region] = level * (1.0 - relief * (1.0 - (network_nearness[region] - lo) / (hi - lo)))
         face_points = landmarks[k] if k < len(faces) else None
