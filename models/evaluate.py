@@ -20,7 +20,7 @@ as the product ran it before depth_prior) and shipped (what the product runs now
 Alignment is per image in disparity space (least-squares scale and shift over the evaluated pixels); the
 aligned disparity is floored at 1 / (farthest true depth) and inverted to depth, and the depths are compared.
 Every method gets the person mask and people (faces with their Face Mesh landmarks) as the product finds them
-(pipeline.analyse_photo): MediaPipe's mask, kept only where a face or a body is detected.
+(pipeline.find_person): MediaPipe's mask, kept only where a face or a body is detected.
 
     .venv/bin/python models/evaluate.py --weights models/portrait_depth.pt --json models/runs/eval.json
 """
@@ -39,7 +39,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from models import heldout_photos  # noqa: E402
 from models.unet import load_checkpoint, numpy_network  # noqa: E402
-from portrait3d_blender.core import depth, pipeline, segment  # noqa: E402
+from portrait3d_blender.core import depth, pipeline  # noqa: E402
 from portrait3d_blender.core.depth_prior import MIN_FACE_PX, ground_ramp  # noqa: E402
 
 TEST_SEED_START = 1_000_000
@@ -47,13 +47,8 @@ METHODS = ("plane", "ramp", "inflation", "prior", "model", "shipped")
 
 
 def analyse(rgb):
-    """The person mask and people (face box, Face Mesh landmarks) as pipeline.analyse_photo finds them: none
-    unless a face or a body is seen."""
-    mask = segment.person_mask(rgb)
-    people = pipeline.find_people(rgb, mask)
-    if not (segment.has_person(mask) and (people or pipeline.is_a_face(rgb, segment.largest_face(rgb, mask))
-                                          or segment.body_detected(rgb))):
-        return np.zeros_like(mask), []
+    """The person mask and people (face box, Face Mesh landmarks) as the add-on finds them."""
+    mask, _, people, _ = pipeline.find_person(rgb)
     return mask, people
 
 
@@ -95,7 +90,7 @@ def make_network_methods(weights):
         return depth.network_nearness(rgb, mask, network)
 
     def shipped_disparity(rgb, mask, people):
-        return depth.estimate_nearness_with(network, rgb, mask, people)
+        return depth.estimate_nearness(rgb, mask, people, network=network)
     return {"model": model_disparity, "shipped": shipped_disparity}
 
 

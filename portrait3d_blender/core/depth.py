@@ -238,18 +238,14 @@ def network_nearness(rgb, mask, network=shipped_network):
     return normalise_nearness(sharpen_depth_edges(disparity, mask))
 
 
-def estimate_nearness(rgb, mask, people=()):
+def estimate_nearness(rgb, mask, people=(), network=shipped_network):
     """Nearness (float32 in [0, 1], 1 = nearest) at the resolution of `rgb`: the network's, laid out by the
     people's faces and the scene's ground (`depth_prior`), with edges that follow `mask`.
 
     `people` are (segment.FaceBox, Face Mesh landmarks) pairs as `face_landmarks.confirmed_faces` gives
-    them (none: the people are laid out by the mask alone).
+    them (none: the people are laid out by the mask alone). models/evaluate.py passes the torch reference
+    as `network`.
     """
-    return estimate_nearness_with(shipped_network, rgb, mask, people)
-
-
-def estimate_nearness_with(network, rgb, mask, people=()):
-    """`estimate_nearness` on another network (the tests and models/evaluate.py pass the torch reference)."""
     from .depth_prior import compose_disparity
 
     composed = compose_disparity(network_nearness(rgb, mask, network), mask, [face for face, _ in people],

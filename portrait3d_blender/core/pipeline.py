@@ -78,12 +78,9 @@ class Analysis:
 
     def layer_grid(self, intrinsics, quads_long_side, uv_transform):
         """`layers.LayerGrid` for one mesh resolution; cached (the latest resolution only)."""
-        self.layer_maps()
         key = (intrinsics, quads_long_side, None if uv_transform is None else uv_transform.tobytes())
         if self._layer_cache.get("grid_key") != key:
-            self._layer_cache["grid"] = layers.LayerGrid(
-                self._layer_cache["maps"], intrinsics, quads_long_side, uv_transform
-            )
+            self._layer_cache["grid"] = layers.LayerGrid(self.layer_maps(), intrinsics, quads_long_side, uv_transform)
             self._layer_cache["grid_key"] = key
         return self._layer_cache["grid"]
 
@@ -127,6 +124,20 @@ def is_a_face(rgb, face):
     return face is not None and face_landmarks(rgb, face) is not None
 
 
+def find_person(rgb, alpha=None):
+    """(mask, largest face, people, person found) of `rgb`: no mask and no people unless a face or a body is
+    seen, since the segmenter alone also paints cats and cups. `alpha` (a cut-out's) bounds the mask."""
+    mask = segment.person_mask(rgb)
+    if alpha is not None:
+        mask = np.minimum(mask, alpha)  # a cut-out's transparent pixels are never the person
+    face = segment.largest_face(rgb, mask)
+    people = find_people(rgb, mask)
+    person_found = segment.has_person(mask) and (bool(people) or is_a_face(rgb, face) or segment.body_detected(rgb))
+    if not person_found:
+        return np.zeros_like(mask), face, [], False  # the segmenter's guess would only mislead depth
+    return mask, face, people, True
+
+
 def analyse_photo(path, progress=None, cancel=None, depth_source=None, data=None):
     """Load, segment and estimate depth. `progress(share, text)` reports; `cancel()` → True stops early.
 
@@ -149,15 +160,7 @@ def analyse_photo(path, progress=None, cancel=None, depth_source=None, data=None
     given_nearness = None if depth_source.uses_network else depth_sources.load_nearness(depth_source, photo)
     step(0.2, "Finding the person")
     rgb = photo.working_rgb
-    mask = segment.person_mask(rgb)
-    if photo.working_alpha is not None:
-        mask = np.minimum(mask, photo.working_alpha)  # a cut-out's transparent pixels are never the person
-    face = segment.largest_face(rgb, mask)
-    people = find_people(rgb, mask)
-    person_found = segment.has_person(mask) and (bool(people) or is_a_face(rgb, face) or segment.body_detected(rgb))
-    if not person_found:
-        mask = np.zeros_like(mask)  # the segmenter's guess on a person-less photo would only mislead depth
-        people = []
+    mask, face, people, person_found = find_person(rgb, photo.working_alpha)
     if given_nearness is None:
         step(0.4, "Estimating depth")
         nearness = depth.estimate_nearness(rgb, mask, people)

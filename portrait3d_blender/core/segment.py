@@ -68,7 +68,7 @@ def _selfie_segmenter():
 def _face_detector():
     from mediapipe.tasks.python.vision import FaceDetector, FaceDetectorOptions
 
-    # The full-range model finds faces from selfie distance to a few metres away.
+    # Short range: the one model 0.10.21's FaceDetector runs; `all_faces` tiles the photo for smaller faces.
     return _create(FaceDetector, FaceDetectorOptions, "face_detection_short_range.tflite",
                    min_detection_confidence=0.5)
 
@@ -200,7 +200,7 @@ def _overlap(a, b):
 
 def _tile_starts(length, side):
     """Starts of tiles of `side` along `length`, overlapping by half, the last one flush with the end."""
-    return sorted(set(range(0, max(1, length - side), side // 2)) | {max(0, length - side)})
+    return sorted(set(range(0, max(1, length - side), max(1, side // 2))) | {max(0, length - side)})
 
 
 def all_faces(rgb, fine=False):
@@ -228,7 +228,7 @@ def all_faces(rgb, fine=False):
         small = side // 2
         for top in _tile_starts(height, small):
             for left in _tile_starts(width, small):
-                tiled += _detected_faces(np.ascontiguousarray(rgb[top:top + small, left:left + small]), left, top)
+                tiled += _detected_faces(rgb[top:top + small, left:left + small], left, top)
     for face in sorted(tiled, key=lambda face: face.score, reverse=True):
         if all(_overlap(face, other) < 0.3 for other in kept):
             kept.append(face)
