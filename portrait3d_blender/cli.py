@@ -251,10 +251,7 @@ def _check_frames(arguments, fmt, settings, photo_size):
     """Refuse in one line a frame size the encoder cannot take, or a disk that clearly cannot hold the render."""
     frame = _frame_size(arguments, settings, photo_size)
     what = f"--width {arguments.width} on a {photo_size[0]}×{photo_size[1]} photo " if arguments.width else ""
-    output_guard.check_render(fmt, *frame, settings.fps, what)
-    output_guard.check_free_space(Path(arguments.output).parent,
-                                  output_guard.estimated_bytes(fmt, *frame, settings.frames),
-                                  f"{settings.frames} frames of {frame[0]}×{frame[1]} as {fmt}")
+    output_guard.check_frames(fmt, *frame, settings.fps, settings.frames, Path(arguments.output).parent, what)
 
 
 def run_make(arguments):
@@ -428,7 +425,7 @@ def _batch_photo(arguments, fmt, manifest, photo, output):
     def files():
         return batch_plan.result_files(output, fmt, arguments.depth_maps)
 
-    if manifest.is_done(output) and not arguments.overwrite:
+    if not arguments.overwrite and manifest.is_done(output):  # hashing the files only when it can matter
         return "skipped"
     single = argparse.Namespace(**vars(arguments))
     single.photo, single.output = photo, str(output) + ("/" if fmt == "PNG" else "")
@@ -441,8 +438,9 @@ def _batch_photo(arguments, fmt, manifest, photo, output):
         if state == "complete" and all(path.is_file() for path in files()):
             manifest.record(output, photo, files())  # made before the manifest existed: adopted
             return "skipped"
-        single.overwrite = True  # unreadable: nothing of value is lost by making it again
-        print(f"Remaking {output.name}: the one there does not read back", file=sys.stderr)
+        single.overwrite = True  # unreadable or incomplete: nothing of value is lost by making it again
+        why = "its depth and mask maps are missing" if state == "complete" else "the one there does not read back"
+        print(f"Remaking {output.name}: {why}", file=sys.stderr)
     run_make(single)
     manifest.record(output, photo, files())
     return "made"

@@ -37,11 +37,7 @@ class PendingOutput:
         self.previous_filepath = scene.render.filepath
         self.frame_count = scene.frame_end - scene.frame_start + 1
         self.size = blender_render.frame_size(scene)
-        output_guard.check_render(self.format, *self.size, self.fps)
-        output_guard.check_free_space(
-            self.output.parent, output_guard.estimated_bytes(self.format, *self.size, self.frame_count),
-            f"{self.frame_count} frames of {self.size[0]}×{self.size[1]} as {self.format}",
-        )
+        output_guard.check_frames(self.format, *self.size, self.fps, self.frame_count, self.output.parent)
         if self.format == "MP4":
             blender_render.configure_video(scene, self.target)
         elif self.format == "WEBM":
@@ -148,15 +144,13 @@ def start_render_job(scene, output, fmt=None, on_finished=None):
     if _pending is not None and _pending.state != "DONE":
         raise output_files.OutputError("A Portrait 3D render is already running")
     claim = output_guard.Claim([output]).acquire()  # no other run (another Blender, the CLI) writes it meanwhile
+    pending = None
     try:
         pending = PendingOutput(output, fmt)
-    except BaseException:
-        claim.release()
-        raise
-    try:
         pending.configure(scene)
     except BaseException:
-        pending.discard()
+        if pending is not None:
+            pending.discard()
         claim.release()
         raise
     scene_name = scene.name

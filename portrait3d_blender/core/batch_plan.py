@@ -30,16 +30,22 @@ def candidates(folder):
     )
 
 
-def output_names(photos, suffix):
-    """{photo: output name}: the photo's stem, or stem_extension for photos that share a stem."""
+def _extension_stem(photo):
+    """`x.jpg` → `x_jpg`: the stem an output takes when the photo's own stem would clash."""
+    return f"{photo.stem}_{photo.suffix[1:].lower()}"
+
+
+def output_names(photos, suffix, beside_photos=False):
+    """{photo: output name}: the photo's stem, or stem_extension for photos that share a stem, or that would
+    be written over themselves (`x.gif` made into a GIF when the outputs go `beside_photos`)."""
     stems = {}
     for photo in photos:
         stems.setdefault(photo.stem.lower(), []).append(photo)
     names = {}
     for photo in photos:
         shared = len(stems[photo.stem.lower()]) > 1
-        stem = f"{photo.stem}_{photo.suffix.lstrip('.').lower()}" if shared else photo.stem
-        names[photo] = f"{stem}{suffix}"
+        itself = beside_photos and f"{photo.stem}{suffix}".lower() == photo.name.lower()
+        names[photo] = f"{_extension_stem(photo) if shared or itself else photo.stem}{suffix}"
     return names
 
 
@@ -53,10 +59,10 @@ def plan(folder, output_folder, fmt):
     if same_folder:
         own = {folder / name for name in Manifest(output_folder).files()}
         for photo in photos:  # under either name it may get, with its maps
-            for made in (folder / f"{photo.stem}{suffix}", folder / f"{photo.stem}_{photo.suffix[1:].lower()}{suffix}"):
+            for made in (folder / f"{photo.stem}{suffix}", folder / f"{_extension_stem(photo)}{suffix}"):
                 own.update(path for path in (made, *output_files.map_paths(made)) if path != photo)
     kept = [photo for photo in photos if photo not in own]
-    names = output_names(kept, suffix)
+    names = output_names(kept, suffix, beside_photos=same_folder)
     return [(photo, output_folder / names[photo]) for photo in kept], [photo for photo in photos if photo in own]
 
 

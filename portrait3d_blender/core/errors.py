@@ -57,11 +57,6 @@ class DepthMapError(Portrait3DError, ValueError):
 USER_ERRORS = (Portrait3DError, OSError)
 
 
-def one_line(error):
-    """An error's text on one line (Blender's operator errors span several: "Error: ...\n")."""
-    return " ".join(str(error).replace("Error: ", "", 1).split())
-
-
 def user_message(error, overwrite_hint):
     """The one line shown for a `USER_ERRORS` error; `overwrite_hint` says how to allow replacing an output."""
     text = " ".join(str(error).split())

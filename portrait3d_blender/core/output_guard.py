@@ -6,7 +6,8 @@ and is this run the only one writing it.
 - `claim` takes an exclusive lock beside each output for the whole run: a second run for the same output is
   refused at once. Holding it, any temporary beside that output is a leftover of a run that was killed
   (no one else may write there), so it is removed.
-- `check_render` knows the encoders' limits; `check_free_space` compares the disk with an estimate.
+- `check_render` knows the encoders' limits; `check_free_space` compares the disk with an estimate; `check_frames`
+  does both before a render.
 """
 
 import contextlib
@@ -51,6 +52,13 @@ def check_render(fmt, width, height, fps, what=""):
 
 def estimated_bytes(fmt, width, height, frames):
     return int(BYTES_PER_PIXEL[fmt] * width * height * frames)
+
+
+def check_frames(fmt, width, height, fps, frames, folder, what=""):
+    """Before a render: `check_render`, then `check_free_space` for `frames` such frames written in `folder`."""
+    check_render(fmt, width, height, fps, what)
+    check_free_space(folder, estimated_bytes(fmt, width, height, frames),
+                     f"{frames} frames of {width}×{height} as {fmt}")
 
 
 def check_free_space(folder, needed, what):

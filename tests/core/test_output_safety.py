@@ -134,6 +134,14 @@ def test_batch_plan_gives_each_photo_its_output_and_skips_its_own(tmp_path):
     assert len(elsewhere) == 6 and none == []
 
 
+def test_batch_never_plans_a_gif_photo_onto_itself(tmp_path):
+    (tmp_path / "x.gif").write_bytes(b"")
+    work, own = batch_plan.plan(tmp_path, tmp_path, "GIF")
+    assert [(photo.name, output.name) for photo, output in work] == [("x.gif", "x_gif.gif")] and own == []
+    elsewhere, _ = batch_plan.plan(tmp_path, tmp_path / "out", "GIF")  # another folder: no clash
+    assert [output.name for _, output in elsewhere] == ["x.gif"]
+
+
 def test_manifest_counts_a_result_done_only_while_its_files_are_unchanged(tmp_path):
     result = tmp_path / "x.gif"
     result.write_bytes(b"GIF89a complete")
