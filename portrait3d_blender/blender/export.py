@@ -172,10 +172,14 @@ def _file_image(file_images, created_images, image, folder, stem):
     return file_images[image.name]
 
 
+# An OBJ's texture files, by Blender's file format: a packed photo keeps its bytes, anything else is a PNG.
+_TEXTURE_SUFFIXES = {"JPEG": ".jpg", "WEBP": ".webp", "TIFF": ".tif", "BMP": ".bmp", "PNG": ".png"}
+
+
 def _image_file(image, folder, stem):
     """Write `image` as a file in `folder` (its packed bytes, else a PNG) and return a new image that loads it."""
     if image.packed_file is not None:
-        extension = {"JPEG": ".jpg", "WEBP": ".webp", "TIFF": ".tif", "BMP": ".bmp"}.get(image.file_format, ".png")
+        extension = _TEXTURE_SUFFIXES.get(image.file_format, ".png")
         path = Path(folder) / f"{stem}{extension}"
         path.write_bytes(image.packed_file.data)
     else:
@@ -253,7 +257,7 @@ def _verify_export(context, objects, target, staging):
     vertices = sum(len(obj.evaluated_get(depsgraph).data.vertices) for obj in objects)
     verify.MESH_CHECKS[target.suffix.lower()](target, vertices)
     for texture in staging.iterdir():
-        if texture.suffix.lower() in (".png", ".jpg", ".webp", ".tif", ".bmp"):
+        if texture.suffix.lower() in _TEXTURE_SUFFIXES.values():
             verify.image(texture)
 
 

@@ -28,7 +28,6 @@ def _data_collection(datablock):
         bpy.types.Action: bpy.data.actions,
         bpy.types.Collection: bpy.data.collections,
         bpy.types.ShaderNodeTree: bpy.data.node_groups,
-        bpy.types.Scene: bpy.data.scenes,
     }[type(datablock)]
 
 

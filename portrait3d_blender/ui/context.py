@@ -4,12 +4,21 @@ from pathlib import Path
 
 import bpy
 
+from ..blender.photo3d import Photo3D
 from ..core.depth_source import DepthSource
+from ..core.image import PHOTO_SUFFIXES
 from ..core.options import OPTIONS
 from ..core.pipeline import Settings
 from . import preferences
 
 OVERWRITE_HINT = "enable Overwrite or choose another file"  # the UI's way of allowing an existing output
+PHOTO_FILTER = ";".join(f"*{suffix}" for suffix in PHOTO_SUFFIXES)  # file browsers show photos only
+
+
+def active_photo_with_camera(context):
+    """Whether there is an active 3D photo with its camera: what rendering and focusing need."""
+    photo = Photo3D.active(context)
+    return photo is not None and photo.camera is not None
 
 
 def scene_settings(context, scene=None):
@@ -39,6 +48,8 @@ def scene_depth_source(context):
     properties = context.scene.portrait3d
     path = bpy.path.abspath(properties.depth_map_path) if properties.depth_source == "FILE" else ""
     return DepthSource(properties.depth_source, path, properties.depth_map_far_is_white)
+
+
 def show_photo_scene(context, photo):
     """Carry the current scene's Portrait 3D settings over to the new 3D photo's own scene, and show it."""
     source, target = context.scene.portrait3d, photo.scene.portrait3d

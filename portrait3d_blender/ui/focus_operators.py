@@ -5,7 +5,7 @@ import bpy
 from ..blender import focus
 from ..blender.photo3d import Photo3D
 from ..core.errors import USER_ERRORS, user_message
-from .context import OVERWRITE_HINT, scene_settings
+from .context import OVERWRITE_HINT, active_photo_with_camera, scene_settings
 
 _TARGETS = (
     ("FACE", "Face", "Focus the camera's depth of field on the face found in the photo, at the chosen f-stop"),
@@ -31,18 +31,18 @@ class PORTRAIT3D_OT_depth_of_field(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context):
-        photo = Photo3D.active(context)
-        return photo is not None and photo.camera is not None
+        return active_photo_with_camera(context)
 
     def execute(self, context):
-        camera = Photo3D.active(context).camera_in(context.scene)
+        photo = Photo3D.active(context)
+        camera = photo.camera_in(context.scene)
         if self.target == "OFF":
             focus.disable_depth_of_field(camera)
             self.report({"INFO"}, "Depth of field off")
             return {"FINISHED"}
         f_stop = context.scene.portrait3d.f_stop
         if self.target == "ALL_FACES":
-            return self._focus_on_all_faces(context, camera, f_stop)
+            return self._focus_on_all_faces(context, photo, camera, f_stop)
         point, where = (0.0, 0.0, 0.0), "the face"
         if self.target == "CURSOR":
             point, where = tuple(context.scene.cursor.location), "the 3D cursor"
@@ -50,8 +50,7 @@ class PORTRAIT3D_OT_depth_of_field(bpy.types.Operator):
         self.report({"INFO"}, f"Focused on {where} at f/{f_stop:g}, {camera.data.dof.focus_distance:.2f} m")
         return {"FINISHED"}
 
-    def _focus_on_all_faces(self, context, camera, f_stop):
-        photo = Photo3D.active(context)
+    def _focus_on_all_faces(self, context, photo, camera, f_stop):
         try:
             result = focus.all_faces_focus(context.scene, photo, scene_settings(context), f_stop)
         except USER_ERRORS as error:

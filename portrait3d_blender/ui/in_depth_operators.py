@@ -7,8 +7,7 @@ from ..blender import in_depth
 from ..blender.photo3d import Photo3D
 from ..core import pipeline
 from ..core.errors import USER_ERRORS, user_message
-from ..core.image import PHOTO_SUFFIXES
-from .context import OVERWRITE_HINT, scene_settings
+from .context import OVERWRITE_HINT, PHOTO_FILTER, scene_settings
 
 
 def _get_depth(obj):
@@ -49,7 +48,7 @@ class PORTRAIT3D_OT_add_in_depth(bpy.types.Operator):
     )
     text: bpy.props.StringProperty(name="Text", default="Hello")
     filepath: bpy.props.StringProperty(name="Image", subtype="FILE_PATH")
-    filter_glob: bpy.props.StringProperty(default=";".join(f"*{suffix}" for suffix in PHOTO_SUFFIXES),
+    filter_glob: bpy.props.StringProperty(default=PHOTO_FILTER,
                                           options={"HIDDEN"})
     depth: bpy.props.FloatProperty(
         name="Depth", description="Where it stands: 0 at the nearest person, 1 just in front of the wall behind",

@@ -11,13 +11,11 @@ from ..blender import material as blender_material
 from ..blender import scene as blender_scene
 from ..blender.photo3d import Photo3D
 from ..core.errors import USER_ERRORS, user_message
-from ..core.image import PHOTO_SUFFIXES
 from ..core.jobs import AnalysisJob
-from .context import (OVERWRITE_HINT, image_editor_areas, image_editor_photo, scene_depth_source, scene_settings,
-                      show_photo_scene)
+from .context import (OVERWRITE_HINT, PHOTO_FILTER, image_editor_areas, image_editor_photo, scene_depth_source,
+                      scene_settings, show_photo_scene)
 from .worker import AnalysisWorker, PhotoAnalysisOperator, ui_is_live
 
-PHOTO_FILTER = ";".join(f"*{suffix}" for suffix in PHOTO_SUFFIXES)
 
 
 class PORTRAIT3D_OT_create_3d_photo(AnalysisWorker, bpy.types.Operator):
@@ -55,21 +53,19 @@ class PORTRAIT3D_OT_create_3d_photo(AnalysisWorker, bpy.types.Operator):
         window_manager = context.window_manager
         window_manager.progress_begin(0, 100)
         try:
-            result = blender_scene.make_3d_photo(
-                context.scene, self._photo_path, self._settings,
-                progress=lambda share, text: window_manager.progress_update(int(share * 100)),
-                depth_source=self._depth_source,
-            )
-        except USER_ERRORS as error:
-            self.report({"ERROR"}, user_message(error, OVERWRITE_HINT))
-            return {"CANCELLED"}
+            return self._make(context, depth_source=self._depth_source,
+                              progress=lambda share, text: window_manager.progress_update(int(share * 100)))
         finally:
             window_manager.progress_end()
-        return self._created(context, *result)
 
     def _analysed(self, context, analysis):
+        return self._make(context, analysis=analysis)
+
+    def _make(self, context, **how):
+        """`make_3d_photo` of the chosen photo and settings (`how`: the analysis, or progress and depth source);
+        a user error is reported and nothing is made."""
         try:
-            result = blender_scene.make_3d_photo(context.scene, self._photo_path, self._settings, analysis=analysis)
+            result = blender_scene.make_3d_photo(context.scene, self._photo_path, self._settings, **how)
         except USER_ERRORS as error:
             self.report({"ERROR"}, user_message(error, OVERWRITE_HINT))
             return {"CANCELLED"}

@@ -9,12 +9,7 @@ from ..blender import render as blender_render
 from ..blender.photo3d import Photo3D
 from ..core import output_files
 from ..core.errors import USER_ERRORS, user_message
-from .context import OVERWRITE_HINT, scene_settings
-
-
-def _poll_photo_camera(context):
-    photo = Photo3D.active(context)
-    return photo is not None and photo.camera is not None
+from .context import OVERWRITE_HINT, active_photo_with_camera, scene_settings
 
 
 class PORTRAIT3D_OT_render_animation(bpy.types.Operator):
@@ -25,7 +20,7 @@ class PORTRAIT3D_OT_render_animation(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context):
-        return _poll_photo_camera(context)
+        return active_photo_with_camera(context)
 
     def execute(self, context):
         scene = context.scene
@@ -78,7 +73,7 @@ class PORTRAIT3D_OT_render_refocus(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context):
-        return _poll_photo_camera(context)
+        return active_photo_with_camera(context)
 
     def execute(self, context):
         scene = context.scene

@@ -172,7 +172,7 @@ def _modal_stand_in(scene, job, Operator=None, **fields):
     )
     operator = SimpleNamespace(_job=job, _timer=None, reports=[], worker_label=Operator.worker_label, **fields)
     operator.report = lambda kind, message: operator.reports.append((kind, message))
-    for name in ("_stop_worker_ui", "_analysed", "_created", "execute", "refuse_early", "run"):
+    for name in ("_stop_worker_ui", "_analysed", "_make", "_created", "execute", "refuse_early", "run"):
         if hasattr(Operator, name):
             setattr(operator, name, functools.partial(getattr(Operator, name), operator))
     return Operator, operator, context
