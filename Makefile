@@ -23,21 +23,18 @@ demo: $(STAMP)
 	$(VENV_PYTHON) -m portrait3d_blender make examples/grace_hopper.jpg -o out/grace_hopper_3d.mp4 \
 		--width 512 --samples 8 --blend out/grace_hopper_3d.blend --overwrite
 
-.venv-bpy42/.installed:
-	$(PYTHON) -m venv --clear .venv-bpy42
-	.venv-bpy42/bin/python -m pip install --quiet bpy==4.2.23 numpy==1.26.4
-	.venv-bpy42/bin/python -m pip uninstall --quiet --yes setuptools  # not in Blender's Python
-	touch $@
+# Each as `.venv-bpyNN`: the Python that Blender release embeds, and the bpy and numpy it pins.
+BLENDER_PYTHON_42 := $(PYTHON)
+BLENDER_PINS_42 := bpy==4.2.23 numpy==1.26.4
+BLENDER_PYTHON_50 := $(PYTHON)
+BLENDER_PINS_50 := bpy==5.0.1 numpy==1.26.4
+BLENDER_PYTHON_52 := $(PYTHON313)
+BLENDER_PINS_52 := bpy==5.2.3 numpy==2.3.5
 
-.venv-bpy50/.installed:
-	$(PYTHON) -m venv --clear .venv-bpy50
-	.venv-bpy50/bin/python -m pip install --quiet bpy==5.0.1 numpy==1.26.4
-	.venv-bpy50/bin/python -m pip uninstall --quiet --yes setuptools  # not in Blender's Python
-	touch $@
-
-.venv-bpy52/.installed:
-	$(PYTHON313) -m venv --clear .venv-bpy52
-	.venv-bpy52/bin/python -m pip install --quiet bpy==5.2.3 numpy==2.3.5
+.venv-bpy%/.installed:
+	$(BLENDER_PYTHON_$*) -m venv --clear .venv-bpy$*
+	.venv-bpy$*/bin/python -m pip install --quiet $(BLENDER_PINS_$*)
+	.venv-bpy$*/bin/python -m pip uninstall --quiet --yes setuptools  # not in Blender's Python (3.13 venvs have none)
 	touch $@
 
 blenders: $(BLENDER_STAMPS)

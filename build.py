@@ -1,4 +1,4 @@
-"""Build the Portrait 3D Blender extension: one .zip per platform, each with the Python wheels for both Pythons.
+"""Build the Portrait 3D Blender extension: one .zip per platform with the Python wheels for each Python it serves.
 
 Usage (from the repository root):
 
@@ -404,6 +404,7 @@ def depth_models(models_dir):
     from portrait3d_blender.core import depth, onnx_file
 
     weights = models_dir / "portrait_depth.pt"
+    weights_sha256 = sha256(weights) if weights.is_file() else None
     paths = []
     for size in depth.NETWORK_SIZES:
         path = models_dir / depth.model_file_name(size)
@@ -412,18 +413,18 @@ def depth_models(models_dir):
         except depth.WeightsError as error:
             raise BuildError(str(error)) from None
         source = onnx_file.read_model(path.read_bytes()).metadata["source_sha256"]
-        if weights.is_file() and source != sha256(weights):
+        if weights_sha256 is not None and source != weights_sha256:
             raise BuildError(f"{path} was exported from other weights than {weights}: run models/export_onnx.py")
         paths.append(path)
     return paths
 
 
-def build_platform(out_dir, models, platform, blender_ext_path, validate=True):
-    """Build (and validate) the archive for one Blender platform and return its path."""
+def build_platform(out_dir, models, platform, blender_ext_path, blender_ext, valid_tags, manifest, validate=True):
+    """Build (and validate) the archive for one Blender platform and return its path.
+
+    `blender_ext` is blender_ext.py loaded as a module, `valid_tags` Blender's tag list, `manifest` the parsed
+    source manifest: the same for every platform, so `build` works them out once."""
     started = time.monotonic()
-    blender_ext = load_blender_ext(blender_ext_path)
-    valid_tags = find_valid_tags(blender_ext_path)
-    manifest = tomllib.loads(MANIFEST.read_text(encoding="utf-8"))
     wheels = sorted({wheel for python_wheels in fetch_wheels(platform).values() for wheel in python_wheels})
     for wheel in wheels:
         if not blender_ext.blender_platform_compatible_with_wheel_platform_from_filepath(platform, wheel.name):
@@ -456,7 +457,11 @@ def build(out_dir, models_dir, platforms=tuple(PLATFORMS), validate=True):
     if unknown:
         raise BuildError(f"unknown platform {', '.join(unknown)}; known: {', '.join(PLATFORMS)}")
     blender_ext_path = find_blender_ext()
-    return [build_platform(out_dir, models, platform, blender_ext_path, validate) for platform in platforms]
+    blender_ext = load_blender_ext(blender_ext_path)
+    valid_tags = find_valid_tags(blender_ext_path)
+    manifest = tomllib.loads(MANIFEST.read_text(encoding="utf-8"))
+    return [build_platform(out_dir, models, platform, blender_ext_path, blender_ext, valid_tags, manifest, validate)
+            for platform in platforms]
 
 
 def main(argv=None):

@@ -56,9 +56,8 @@ def measure(photo_path, folder):
         bpy.ops.wm.read_factory_settings(use_empty=True)
         settings = pipeline.Settings(layered=layered, render_size=256, render_samples=4)
         plan = pipeline.plan_scene(analysis, settings)
-        meshes = [layer.mesh for layer in plan.layers]
-        quads = sum(len(mesh.quads) for mesh in meshes)
-        stretched = sum(mesh_checks.stretched_quad_share(mesh) * len(mesh.quads) for mesh in meshes) / quads
+        quads = sum(len(layer.mesh.quads) for layer in plan.layers)
+        stretched = mesh_checks.stretched_share_of_layers(plan.layers)
         blender_scene.build_3d_photo(bpy.context.scene, analysis, plan, settings)
         frames, shares = render_orbit_frames(bpy.context.scene, folder, f"{Path(photo_path).stem}_{layered}")
         rows.append((Path(photo_path).name, "layered" if layered else "single sheet", quads, stretched, max(shares)))

@@ -25,3 +25,9 @@ def stretched_quad_share(mesh, ratio=20.0):
     corners = mesh.vertices[mesh.quads].astype(np.float64)
     edges = np.linalg.norm(corners - np.roll(corners, -1, axis=1), axis=2)
     return float(np.mean(edges.max(axis=1) > ratio * edges.min(axis=1))) if len(edges) else 0.0
+
+
+def stretched_share_of_layers(layers, ratio=20.0):
+    """`stretched_quad_share` over every layer of a scene plan (`core.layers.Layer`s), weighted by their quads."""
+    quads = sum(len(layer.mesh.quads) for layer in layers)
+    return sum(stretched_quad_share(layer.mesh, ratio) * len(layer.mesh.quads) for layer in layers) / quads

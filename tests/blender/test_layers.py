@@ -12,8 +12,7 @@ from tests.conftest import ASTRONAUT, GRACE_HOPPER, magenta_world, make_group_ph
 
 
 def _stretched_share(plan):
-    quads = sum(len(layer.mesh.quads) for layer in plan.layers)
-    return sum(mesh_checks.stretched_quad_share(layer.mesh) * len(layer.mesh.quads) for layer in plan.layers) / quads
+    return mesh_checks.stretched_share_of_layers(plan.layers)
 
 
 @pytest.fixture(scope="module")
