@@ -238,16 +238,17 @@ def network_nearness(rgb, mask, network=shipped_network):
     return normalise_nearness(sharpen_depth_edges(disparity, mask))
 
 
-def estimate_nearness(rgb, mask, people=(), network=shipped_network):
+def estimate_nearness(rgb, mask, people=(), network=shipped_network, focal=None):
     """Nearness (float32 in [0, 1], 1 = nearest) at the resolution of `rgb`: the network's, laid out by the
     people's faces and the scene's ground (`depth_prior`), with edges that follow `mask`.
 
     `people` are (segment.FaceBox, Face Mesh landmarks) pairs as `face_landmarks.confirmed_faces` gives
-    them (none: the people are laid out by the mask alone). models/evaluate.py passes the torch reference
-    as `network`.
+    them (none: the people are laid out by the mask alone). `focal` is the lens in pixels of `rgb`, the
+    one the mesh is built with, so a person's relief fits the distance its face puts it at. models/evaluate.py
+    passes the torch reference as `network`.
     """
     from .depth_prior import compose_disparity
 
     composed = compose_disparity(network_nearness(rgb, mask, network), mask, [face for face, _ in people],
-                                 [points for _, points in people])
+                                 [points for _, points in people], focal=focal)
     return normalise_nearness(composed)

@@ -84,26 +84,6 @@ def person_labels(person, faces):
     return labels
 
 
-def splat_landmarks(shape, landmarks, values, sigma):
-    """A smooth field through scattered landmark `values`, and the filled convex hull of the landmarks."""
-    import cv2
-
-    height, width = shape
-    total = np.zeros(shape, np.float32)
-    weight = np.zeros(shape, np.float32)
-    x = np.clip(np.round(landmarks[:, 0]).astype(int), 0, width - 1)
-    y = np.clip(np.round(landmarks[:, 1]).astype(int), 0, height - 1)
-    np.add.at(total, (y, x), values.astype(np.float32))
-    np.add.at(weight, (y, x), 1.0)
-    total = cv2.GaussianBlur(total, (0, 0), sigma)
-    weight = cv2.GaussianBlur(weight, (0, 0), sigma)
-    reached = weight > 1e-3 * weight.max()
-    field = np.where(reached, total / np.maximum(weight, 1e-12), float(values.mean())).astype(np.float32)
-    hull = np.zeros(shape, np.uint8)
-    cv2.fillConvexPoly(hull, cv2.convexHull(np.stack([x, y], 1).astype(np.int32)), 1)
-    return field, hull.astype(bool)
-
-
 def blend_face_relief(disparity, region, face, points, level, focal):
     """`disparity` with the Face Mesh relief of one face blended in over the landmarks, inside `region`.
 
@@ -111,12 +91,13 @@ def blend_face_relief(disparity, region, face, points, level, focal):
     """
     import cv2
 
+    from .face_landmarks import front_surface
+
     height, width = disparity.shape
-    # Full weight to an eighth of a face past the hull, none at 3/8: the step from the Face Mesh relief to the
+    # Full weight to an eighth of a face past the mesh, none at 3/8: the step from the Face Mesh relief to the
     # network's under the chin then spreads wide enough not to tear the mesh at the jaw's corners.
     grow = max(1, round(face.width / 4))
-    sigma = max(1.0, face.width / 25)
-    margin = 2 * grow + int(3 * sigma) + 2
+    margin = 2 * grow + 2
     left, top = (max(0, int(points[:, i].min()) - margin) for i in (0, 1))
     right = min(width, int(points[:, 0].max()) + margin + 1)
     bottom = min(height, int(points[:, 1].max()) + margin + 1)
@@ -125,15 +106,15 @@ def blend_face_relief(disparity, region, face, points, level, focal):
     box = (slice(top, bottom), slice(left, right))
     # z in pixels over the focal length is the relative change of distance, hence of disparity
     local = points - np.array([left, top, 0], np.float32)
-    field, hull = splat_landmarks((bottom - top, right - left), local, -points[:, 2] / focal * level, sigma)
+    z, covered = front_surface((bottom - top, right - left), local)
     inside = region[box]
-    hull &= inside
-    if np.count_nonzero(hull) < 16:
+    covered &= inside
+    if np.count_nonzero(covered) < 16:
         return disparity
-    # Past the hull the splat thins out to its mean; carry the hull's own values out through the feather instead.
-    field = _fit_to(extend_into(field, hull, grow), disparity[box], hull)
-    outside_hull = cv2.distanceTransform((~hull).astype(np.uint8), cv2.DIST_L2, 3)
-    feather = np.where(inside, np.clip(1.5 - outside_hull / grow, 0.0, 1.0), 0.0)
+    # The face's own values carried out through the feather (and into the eyes and mouth the mesh leaves open).
+    field = _fit_to(extend_into(-z / focal * level, covered, grow), disparity[box], covered)
+    outside = cv2.distanceTransform((~covered).astype(np.uint8), cv2.DIST_L2, 3)
+    feather = np.where(inside, np.clip(1.5 - outside / grow, 0.0, 1.0), 0.0)
     result = disparity.copy()
     result[box] = feather * field + (1 - feather) * disparity[box]
     return result
@@ -155,13 +136,15 @@ def compose_disparity(network_nearness, mask, faces, landmarks=None, focal=None)
 
     `network_nearness` float32 H×W in [0, 1] (the network's output at the photo's resolution, edges already
     on the mask), `mask` the soft person mask, `faces` segment.FaceBox list (may be empty), `landmarks` a
-    list parallel to `faces` of 468×3 Face Mesh landmarks or None, `focal` in pixels (default: the long
-    side, a normal lens).
+    list parallel to `faces` of 468×3 Face Mesh landmarks or None, `focal` in pixels (default: the lens
+    the mesh takes for a photo without EXIF).
     """
     import cv2
 
+    from .geometry import Intrinsics
+
     height, width = mask.shape
-    focal = float(focal or max(height, width))
+    focal = float(focal or Intrinsics.from_focal_35mm(width, height).focal_px)
     person = mask > 0.5
     # Away from people the network only adds error on real photos: Middlebury's motorcycle scores AbsRel 0.292
     # with the ramp alone, 0.294 with 15 % of the network's depth, 0.302 with 30 %, 0.385 with the network alone.

@@ -163,7 +163,8 @@ def analyse_photo(path, progress=None, cancel=None, depth_source=None, data=None
     mask, face, people, person_found = find_person(rgb, photo.working_alpha)
     if given_nearness is None:
         step(0.4, "Estimating depth")
-        nearness = depth.estimate_nearness(rgb, mask, people)
+        lens = geometry.Intrinsics.from_focal_35mm(photo.width, photo.height, photo.focal_35mm)
+        nearness = depth.estimate_nearness(rgb, mask, people, focal=lens.focal_px * rgb.shape[1] / photo.width)
     else:
         nearness = given_nearness
     step(1.0, "Depth ready")
