@@ -32,6 +32,25 @@ def test_face_landmarks_put_the_nose_in_front_of_the_ears():
     assert (nose_tip[2] < ears[:, 2] - face.width / 5).all()  # z grows away from the camera
 
 
+@pytest.mark.parametrize("degrees", [35, -30])
+def test_a_tilted_face_gets_the_landmarks_of_the_upright_one(degrees):
+    """Grace Hopper turned by `degrees`: the landmarks follow the turn and keep their depth order (a crop taken
+    upright kept 0.75 of it at 35°)."""
+    import cv2
+
+    rgb = image.load_photo(GRACE_HOPPER).working_rgb
+    upright = face_landmarks.face_landmarks(rgb, segment.largest_face(rgb))
+    height, width = rgb.shape[:2]
+    turn = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
+    tilted_rgb = cv2.warpAffine(rgb, turn, (width, height), borderMode=cv2.BORDER_REFLECT)
+    face = segment.largest_face(tilted_rgb)
+    tilted = face_landmarks.face_landmarks(tilted_rgb, face)
+    expected = np.column_stack([upright[:, :2], np.ones(len(upright))]) @ turn.T
+    assert np.median(np.hypot(*(tilted[:, :2] - expected).T)) < 0.03 * face.width
+    assert evaluate.spearman(tilted[:, 2], upright[:, 2]) > 0.95
+    assert abs(np.degrees(face_landmarks.roll_of(tilted)) + degrees) < 5  # the image's y points down
+
+
 def test_false_faces_of_the_fine_search_are_dropped():
     """On the courtyard composite the small tiles also "find" the dog and a badge on the suit."""
     rgb = heldout_photos.load("composite_courtyard_pair")
