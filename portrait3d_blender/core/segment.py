@@ -198,6 +198,12 @@ def _overlap(a, b):
     return shared / (a.width * a.height + b.width * b.height - shared)
 
 
+def _centre_inside(a, b):
+    """Whether `a`'s centre lies in `b`'s box: a tile that cut a face in two finds half of it off-centre (a
+    close-up of the astronaut: a 234 px "face" centred inside her 360 px one, overlapping it only 0.29)."""
+    return abs(a.center_x - b.center_x) < b.width / 2 and abs(a.center_y - b.center_y) < b.height / 2
+
+
 def _tile_starts(length, side):
     """Starts of tiles of `side` along `length`, overlapping by half, the last one flush with the end."""
     return sorted(set(range(0, max(1, length - side), max(1, side // 2))) | {max(0, length - side)})
@@ -230,6 +236,7 @@ def all_faces(rgb, fine=False):
             for left in _tile_starts(width, small):
                 tiled += _detected_faces(rgb[top:top + small, left:left + small], left, top)
     for face in sorted(tiled, key=lambda face: face.score, reverse=True):
-        if all(_overlap(face, other) < 0.3 for other in kept):
+        if all(_overlap(face, other) < 0.3 and not _centre_inside(face, other) and not _centre_inside(other, face)
+               for other in kept):
             kept.append(face)
     return sorted(kept, key=lambda face: face.width * face.height, reverse=True)

@@ -41,6 +41,17 @@ def test_a_small_face_is_found_at_the_top_of_the_person():
     assert 0.8 < face.width / (big.width / 2) < 1.2
 
 
+def test_a_face_close_up_is_found_once():
+    """The astronaut's face filling the frame: a tile of the fine search sees half of it as a face of its own,
+    off-centre in the real one (it would have placed half of her head farther back)."""
+    import cv2
+
+    rgb = image.load_photo(ASTRONAUT).working_rgb
+    close_up = cv2.resize(np.ascontiguousarray(rgb[20:190, 150:300]), (512, 580), interpolation=cv2.INTER_CUBIC)
+    faces = segment.all_faces(close_up, fine=True)
+    assert len(faces) == 1 and faces[0].width > 300
+
+
 def test_grayscale_photo_of_a_person():
     mask = segment.person_mask(image.load_photo(CAMERAMAN).working_rgb)
     assert segment.has_person(mask)
