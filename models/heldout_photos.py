@@ -89,13 +89,12 @@ def portrait(name):
     raise ValueError(name)
 
 
-def _cutout(name, height):
-    """The portrait's person (RGB and soft alpha from MediaPipe's mask), cropped to the mask, `height` px tall."""
+def cutout(rgb, height):
+    """The photo's person (RGB and soft alpha from MediaPipe's mask), cropped to the mask, `height` px tall."""
     import cv2
 
     from portrait3d_blender.core.segment import person_mask
 
-    rgb = portrait(name)
     alpha = person_mask(rgb)
     rows, columns = np.nonzero(alpha > 0.5)
     box = (slice(rows.min(), rows.max() + 1), slice(columns.min(), columns.max() + 1))
@@ -105,17 +104,22 @@ def _cutout(name, height):
             cv2.resize(alpha, (width, height), interpolation=cv2.INTER_AREA))
 
 
+def paste(photo, rgb, alpha, centre_x, bottom_y):
+    """Blend a cut-out (RGB, alpha) into float `photo` in place, its bottom centre at (centre_x, bottom_y)."""
+    height, width = alpha.shape
+    top, left = bottom_y - height, centre_x - width // 2
+    y0, x0 = max(top, 0), max(left, 0)
+    y1, x1 = min(bottom_y, photo.shape[0]), min(left + width, photo.shape[1])
+    part = (slice(y0 - top, y1 - top), slice(x0 - left, x1 - left))
+    a = alpha[part][..., None]
+    photo[y0:y1, x0:x1] = a * rgb[part] + (1 - a) * photo[y0:y1, x0:x1]
+
+
 def composite(background_name, people):
     """People pasted back row first over a view; what is pasted later covers what is behind it."""
     photo = load(background_name).astype(np.float32)
     for name, height, centre_x, bottom_y in people:
-        rgb, alpha = _cutout(name, height)
-        top, left = bottom_y - height, centre_x - rgb.shape[1] // 2
-        y0, x0 = max(top, 0), max(left, 0)
-        y1, x1 = min(bottom_y, photo.shape[0]), min(left + rgb.shape[1], photo.shape[1])
-        part = (slice(y0 - top, y1 - top), slice(x0 - left, x1 - left))
-        a = alpha[part][..., None]
-        photo[y0:y1, x0:x1] = a * rgb[part] + (1 - a) * photo[y0:y1, x0:x1]
+        paste(photo, *cutout(portrait(name), height), centre_x, bottom_y)
     return (photo + 0.5).astype(np.uint8)
 
 
@@ -129,17 +133,25 @@ def load(name):
         return perspective_view(*VIEWS[name])
     if name in COMPOSITES:
         return composite(*COMPOSITES[name])
+    from models import heldout_photos2
+
+    if name in heldout_photos2.NAMES_2:
+        return heldout_photos2.load(name)
     raise ValueError(f"no held-out photo called {name!r}")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--set", type=int, choices=(1, 2), default=1,
+                        help="1: the first held-out set (NAMES); 2: the second (models/heldout_photos2.py, NAMES_2)")
     args = parser.parse_args()
     from PIL import Image
 
+    from models import heldout_photos2
+
     args.out.mkdir(parents=True, exist_ok=True)
-    for name in NAMES:
+    for name in NAMES if args.set == 1 else heldout_photos2.NAMES_2:
         Image.fromarray(load(name)).save(args.out / f"{name}.png")
         print(args.out / f"{name}.png")
 
