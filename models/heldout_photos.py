@@ -12,6 +12,7 @@ ordinal pairs, annotated by eye before any method's output on them was looked at
   person stands farther back, so a composite tests the ordering of a group, not a real group photo.
 
     .venv/bin/python models/heldout_photos.py --out /tmp/heldout   # writes every photo as a PNG to look at
+    .venv/bin/python models/heldout_photos.py --set 2 --out /tmp/heldout2   # the second set (heldout_photos2.py)
 """
 
 import argparse
@@ -142,13 +143,22 @@ def load(name):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--out", type=Path, help="folder to write each photo of the set into as a PNG")
     parser.add_argument("--set", type=int, choices=(1, 2), default=1,
                         help="1: the first held-out set (NAMES); 2: the second (models/heldout_photos2.py, NAMES_2)")
+    parser.add_argument("--check", action="store_true",
+                        help="instead: check the second set's frozen pairs against its photos")
     args = parser.parse_args()
+    if not args.check and args.out is None:
+        parser.error("--out or --check is needed")
     from PIL import Image
 
     from models import heldout_photos2
+
+    if args.check:
+        problems = heldout_photos2.check()
+        print("\n".join(problems) or f"{len(heldout_photos2.NAMES_2)} photos match {heldout_photos2.PAIRS.name}")
+        raise SystemExit(1 if problems else 0)
 
     args.out.mkdir(parents=True, exist_ok=True)
     for name in NAMES if args.set == 1 else heldout_photos2.NAMES_2:

@@ -23,6 +23,7 @@ Sources (development tooling only: nothing here reaches the add-on or its tests'
   construction; in a group, the smaller people stand higher and farther back and are pasted first.
 
     .venv/bin/python models/heldout_photos.py --set 2 --out /tmp/heldout2   # writes each photo as a PNG
+    .venv/bin/python models/heldout_photos.py --check   # checks the frozen pairs against the photos
 """
 
 import hashlib
@@ -209,3 +210,31 @@ def load(name):
     if name in COMPOSITES_2:
         return composite(*COMPOSITES_2[name])
     raise ValueError(f"no photo called {name!r} in the second held-out set")
+
+
+PAIRS = Path(__file__).resolve().parent / "ordinal_pairs_heldout2.json"
+
+
+def check():
+    """Load every photo (downloading the archives once) and check the frozen pairs against them.
+
+    Each photo must have the size that the JSON records, and in a composite each pair's near point must lie on
+    a layer pasted after its far point's (a person over the view, a nearer person over a farther one, the table
+    over them all), which is what makes the composites' order true by construction. Returns the problems found.
+    """
+    import json
+
+    frozen = json.loads(PAIRS.read_text())
+    problems = []
+    for name in NAMES_2:
+        if name in COMPOSITES_2:
+            photo, layers = composite_layers(*COMPOSITES_2[name])
+        else:
+            photo, layers = load(name), None
+        if [photo.shape[1], photo.shape[0]] != frozen["sizes"][name]:
+            problems.append(f"{name}: {photo.shape[1]}×{photo.shape[0]}, the pairs expect {frozen['sizes'][name]}")
+        for pair in (pair for pair in frozen["pairs"] if pair["image"] == name and layers is not None):
+            (near_x, near_y), (far_x, far_y) = pair["near"], pair["far"]
+            if layers[near_y, near_x] <= layers[far_y, far_x]:
+                problems.append(f"{name}: near {pair['near']} is not on a layer in front of far {pair['far']}")
+    return problems
