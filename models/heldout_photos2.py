@@ -10,8 +10,9 @@ Sources (development tooling only: nothing here reaches the add-on or its tests'
   against the SHA-256 pinned in ARCHIVES:
   - scipy 1.9.3's `scipy/misc/ascent.dat`: people on an outdoor staircase (public domain, from
     public-domain-image.com as scipy's docstring says);
-  - face_recognition 1.3.0's `tests/test_images/`: White House photographs of Barack Obama and Joe Biden
-    (official portraits and a speech at a podium; works of the US federal government, public domain);
+  - face_recognition 1.3.0's `tests/test_images/`: photographs of Barack Obama and Joe Biden that are by every
+    sign the White House's (an official portrait, a speech at a podium, the Blue Room): works of the US federal
+    government, so public domain, though the MIT-licensed package does not name their source;
   - ultralytics 8.3.0's `ultralytics/assets/` `bus.jpg` (people standing on a street before a bus) and
     `zidane.jpg` (two men, one behind the other, a crowd behind): shipped in an AGPL-3.0 package with no
     stated photo licence, so these two are evaluation-only: never in docs/ figures or tests.
