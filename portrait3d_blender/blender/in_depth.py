@@ -83,7 +83,7 @@ def place_in_depth(photo, settings, kind, content, pixel, share, size_px):
     x, y = pixel
     if not (0.0 <= x <= width and 0.0 <= y <= height):
         raise InDepthError(f"{x:g},{y:g} is outside the photo ({width}×{height} pixels)")
-    placement = pipeline.in_depth_placement(analysis, settings, x, y, share)
+    placement = pipeline.in_depth_placement(analysis, settings, x, y, share, size_px)
     tag = {"pixel": (float(x), float(y)), "share": float(share), "size": float(size_px), "depth": placement.depth}
     if kind == "TEXT":
         if not content.strip():
@@ -99,7 +99,7 @@ def move_in_depth(obj, photo, settings, share):
     in photo pixels (any scale the user gave it is kept, relatively)."""
     tag = obj[IN_DEPTH_TAG]
     x, y = tag["pixel"]
-    placement = pipeline.in_depth_placement(photo.analysis(), settings, x, y, share)
+    placement = pipeline.in_depth_placement(photo.analysis(), settings, x, y, share, tag["size"])
     obj.location = placement.location
     obj.scale = obj.scale * (placement.depth / tag["depth"])
     tag["share"], tag["depth"] = float(share), placement.depth

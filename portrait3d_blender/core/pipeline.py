@@ -234,6 +234,7 @@ def photo_pixel(analysis, settings, point):
 
 
 IN_DEPTH_GAP = 0.02  # share of the distance by which a text or sticker stays in front of the wall behind it
+IN_DEPTH_SAMPLES = 9  # the background is sampled on a 9×9 grid over a text's or sticker's square
 
 
 @dataclass
@@ -247,14 +248,21 @@ class InDepthPlacement:
     background_depth: float
 
 
-def in_depth_placement(analysis, settings, pixel_x, pixel_y, share=1.0):
+def in_depth_placement(analysis, settings, pixel_x, pixel_y, share=1.0, size_px=0.0):
     """A text or sticker at photo pixel (x, y), `share` of the way from the nearest person (0) to just in front
-    of the background surface behind that pixel (1, the default): the person-filled background's depth there,
-    less `IN_DEPTH_GAP`. Without a person, 0 is the nearest point of the photo."""
+    of the background surface behind it (1, the default): the person-filled background's nearest depth over
+    the object's square (`size_px` across, centred on the pixel), less `IN_DEPTH_GAP`, so a wall that slopes
+    towards the camera (a floor, the ground ramp) does not cut into it. Without a person, 0 is the nearest
+    point of the photo."""
     frame = _frame(analysis, settings.depth_strength)
     maps = analysis.layer_maps()
     x, y = np.array([[float(pixel_x)]]), np.array([[float(pixel_y)]])
-    background = frame.to_depth(geometry.sample_at_pixels(maps.background_nearness, frame.intrinsics, x, y))
+    offsets = np.linspace(-0.5, 0.5, IN_DEPTH_SAMPLES) * float(size_px)
+    square_x = np.clip(float(pixel_x) + offsets[None, :], 0.0, frame.intrinsics.width)
+    square_y = np.clip(float(pixel_y) + offsets[:, None], 0.0, frame.intrinsics.height)
+    square_x, square_y = np.broadcast_arrays(square_x, square_y)
+    behind = geometry.sample_at_pixels(maps.background_nearness, frame.intrinsics, square_x, square_y).max()
+    background = frame.to_depth(np.array([[behind]], np.float32))
     wall = float(background[0, 0]) * (1.0 - IN_DEPTH_GAP)
     person = analysis.mask > 0.5
     nearest = float(frame.to_depth(np.float32((maps.nearness[person] if person.any() else maps.nearness).max())))
