@@ -4,7 +4,6 @@
 changing a setting after creation never runs the networks again. The operator and the CLI both call these.
 """
 
-import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -60,13 +59,15 @@ class Analysis:
     face: segment.FaceBox | None  # in working-resolution pixels
     person_found: bool
     depth_source: DepthSource = DepthSource()  # where `nearness` came from: the network unless the user gave it
+    people: list = field(default_factory=list)  # `find_people`'s confirmed (FaceBox, landmarks), biggest first
     # Layer maps and the latest mesh grid worked out from this analysis, so a slider's change starts there.
     _layer_cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
-    @functools.cached_property
+    @property
     def faces(self):
-        """Every face in the photo (`segment.FaceBox`, working pixels), biggest first: found when first asked."""
-        return segment.all_faces(self.photo.working_rgb)
+        """Every face of the people in the photo (`segment.FaceBox`, working pixels), biggest first: the ones
+        Face Mesh confirmed, the back row's small ones too."""
+        return [face for face, _ in self.people]
 
     def layer_maps(self):
         """`layers.LayerMaps` of the photo: worked out once (~0.15 s), then cached."""
@@ -108,12 +109,14 @@ class ScenePlan:
     haze_start: float = 0.0  # depth where the distance haze begins: just behind the people (the focus without)
 
 
-def find_people(rgb, mask):
+def find_people(rgb, mask, detected=None):
     """(face box, Face Mesh landmarks) of every face the landmark model confirms, the back row's small ones
-    too; none when the mask holds no person."""
+    too; none when the mask holds no person. `detected`: the detector's boxes on the whole of `rgb`, if known."""
     from .face_landmarks import confirmed_faces
 
-    return confirmed_faces(rgb, segment.all_faces(rgb, fine=True)) if segment.has_person(mask) else []
+    if not segment.has_person(mask):
+        return []
+    return confirmed_faces(rgb, segment.all_faces(rgb, fine=True, detected=detected))
 
 
 def is_a_face(rgb, face):
@@ -130,8 +133,9 @@ def find_person(rgb, alpha=None):
     mask = segment.person_mask(rgb)
     if alpha is not None:
         mask = np.minimum(mask, alpha)  # a cut-out's transparent pixels are never the person
-    face = segment.largest_face(rgb, mask)
-    people = find_people(rgb, mask)
+    detected = segment.detected_faces(rgb)  # the whole photo's faces, once for both searches
+    face = segment.largest_face(rgb, mask, detected)
+    people = find_people(rgb, mask, detected)
     person_found = segment.has_person(mask) and (bool(people) or is_a_face(rgb, face) or segment.body_detected(rgb))
     if not person_found:
         return np.zeros_like(mask), face, [], False  # the segmenter's guess would only mislead depth
@@ -169,7 +173,7 @@ def analyse_photo(path, progress=None, cancel=None, depth_source=None, data=None
         nearness = given_nearness
     step(1.0, "Depth ready")
     return Analysis(photo=photo, mask=mask, nearness=nearness, face=face, person_found=person_found,
-                    depth_source=depth_source)
+                    depth_source=depth_source, people=people)
 
 
 def focus_pixel(analysis):

@@ -141,8 +141,9 @@ class FaceBox:
     score: float
 
 
-def largest_face(rgb, mask=None):
-    """The biggest detected face in `rgb` (uint8 H×W×3), or None.
+def largest_face(rgb, mask=None, detected=None):
+    """The biggest detected face in `rgb` (uint8 H×W×3), or None. `detected`: the detector's boxes on the
+    whole of `rgb` (`detected_faces`) when they are already known.
 
     The short-range detector sees the image squeezed into 128×128, so a face under about a seventh of the
     image's long side goes unseen (measured on grace_hopper.jpg pasted small into a 1024×768 photo: a 200-px
@@ -151,11 +152,11 @@ def largest_face(rgb, mask=None):
     square at the top of the person, where a head is, is searched too (the same test: the 100-px face and a
     48-px one are found; smaller, the segmenter no longer sees the person whole).
     """
-    faces = _detected_faces(rgb)
+    faces = detected_faces(rgb) if detected is None else detected
     head = None if faces or mask is None else _head_square(mask)
     if head is not None:
         top, left, side = head
-        faces = _detected_faces(rgb[top:top + side, left:left + side], left=left, top=top)
+        faces = detected_faces(rgb[top:top + side, left:left + side], left=left, top=top)
     return max(faces, key=lambda face: face.width * face.height, default=None)
 
 
@@ -172,7 +173,7 @@ def _head_square(mask):
     return int(rows[0]), left, side
 
 
-def _detected_faces(rgb, left=0, top=0):
+def detected_faces(rgb, left=0, top=0):
     """The face detector's boxes in `rgb`, moved by (`left`, `top`) into the coordinates of a larger image."""
     with _lock:
         result = _face_detector().detect(_mp_image(rgb))
@@ -209,8 +210,8 @@ def _tile_starts(length, side):
     return sorted(set(range(0, max(1, length - side), max(1, side // 2))) | {max(0, length - side)})
 
 
-def all_faces(rgb, fine=False):
-    """Every detected face in `rgb` (uint8 H×W×3), biggest first.
+def all_faces(rgb, fine=False, detected=None):
+    """Every detected face in `rgb` (uint8 H×W×3), biggest first; `detected` as `largest_face` takes it.
 
     The short-range detector sees the image squeezed into a small square, so the faces of a group in a wide
     photo shrink below what it finds: square tiles along the long side (overlapping by half) are searched
@@ -222,19 +223,19 @@ def all_faces(rgb, fine=False):
     """
     height, width = rgb.shape[:2]
     side = min(height, width)
-    kept = _detected_faces(rgb)
+    kept = list(detected_faces(rgb) if detected is None else detected)
     tiled = []
     if max(height, width) > 1.2 * side:
         for start in _tile_starts(max(height, width), side):
             if width > height:
-                tiled += _detected_faces(rgb[:, start:start + side], left=start)
+                tiled += detected_faces(rgb[:, start:start + side], left=start)
             else:
-                tiled += _detected_faces(rgb[start:start + side], top=start)
+                tiled += detected_faces(rgb[start:start + side], top=start)
     if fine:
         small = side // 2
         for top in _tile_starts(height, small):
             for left in _tile_starts(width, small):
-                tiled += _detected_faces(rgb[top:top + small, left:left + small], left, top)
+                tiled += detected_faces(rgb[top:top + small, left:left + small], left, top)
     for face in sorted(tiled, key=lambda face: face.score, reverse=True):
         if all(_overlap(face, other) < 0.3 and not _centre_inside(face, other) and not _centre_inside(other, face)
                for other in kept):

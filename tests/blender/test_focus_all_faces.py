@@ -6,10 +6,11 @@ import pytest
 
 bpy = pytest.importorskip("bpy")
 
+from models import heldout_photos  # noqa: E402
 from portrait3d_blender.blender import focus  # noqa: E402
 from portrait3d_blender.blender import scene as blender_scene  # noqa: E402
 from portrait3d_blender.core import pipeline, segment  # noqa: E402
-from tests.conftest import GRACE_HOPPER, make_group_photo  # noqa: E402
+from tests.conftest import GRACE_HOPPER, make_group_photo, save_rgb  # noqa: E402
 
 SETTINGS = pipeline.Settings(frames=12, mesh_resolution=32, render_size=200, render_samples=1, orbit_size=0.08)
 
@@ -58,6 +59,15 @@ def test_all_faces_stay_within_one_pixel_in_every_frame(empty_scene, group_analy
     # Focused on one face at f/0.5 instead, the other would blur over several pixels.
     focus.enable_depth_of_field(camera, 0.5, tuple(points[0]))
     assert _blur_at_faces(empty_scene, camera, points)[:, 1].max() > 2.0
+
+
+def test_the_back_row_stays_in_focus_too(empty_scene, tmp_path):
+    """Hopper big in front, the astronaut small behind her: the faces the depth was laid out by, both."""
+    analysis = pipeline.analyse_photo(save_rgb(tmp_path / "room.png", heldout_photos.load("composite_room_pair")))
+    photo, _ = blender_scene.build_3d_photo(empty_scene, analysis, pipeline.plan_scene(analysis, SETTINGS), SETTINGS)
+    result = focus.all_faces_focus(empty_scene, photo, SETTINGS, f_stop=0.5)
+    assert result.blur_px.shape == (SETTINGS.frames, 2) and result.stopped_down
+    assert focus.all_faces_line(result).startswith("Focused on all 2 faces")
 
 
 def test_operator_and_a_photo_with_one_face(empty_scene):
