@@ -74,10 +74,20 @@ def add_text(photo, text, placement, size_px, tag, color=(1.0, 1.0, 1.0)):
     return _placed(bpy.data.objects.new(name, curve), photo, placement, tag)
 
 
+def check_content(kind, content):
+    """Refuse what cannot be added, before any analysis: an empty text, a sticker image that is not there."""
+    if kind == "TEXT":
+        if not content.strip():
+            raise InDepthError("Give the text to add")
+    elif not Path(content).is_file():
+        raise InDepthError(f"Sticker image not found: {content}")
+
+
 def place_in_depth(photo, settings, kind, content, pixel, share, size_px):
     """Add a text (`content` is its text) or a sticker (`content` is the image's path) to `photo` at photo
     `pixel`, `share` of the way from the nearest person (0) to just in front of the wall (1): the one call the
     operator and the CLI make. Returns the new object."""
+    check_content(kind, content)
     analysis = photo.analysis()
     width, height = analysis.photo.width, analysis.photo.height
     x, y = pixel
@@ -86,11 +96,7 @@ def place_in_depth(photo, settings, kind, content, pixel, share, size_px):
     placement = pipeline.in_depth_placement(analysis, settings, x, y, share, size_px)
     tag = {"pixel": (float(x), float(y)), "share": float(share), "size": float(size_px), "depth": placement.depth}
     if kind == "TEXT":
-        if not content.strip():
-            raise InDepthError("Give the text to add")
         return add_text(photo, content, placement, size_px, tag)
-    if not Path(content).is_file():
-        raise InDepthError(f"Sticker image not found: {content}")
     return add_sticker(photo, content, placement, size_px, tag)
 
 

@@ -1,11 +1,12 @@
-"""Depth of field for the active 3D photo's camera: on the face, on every face, on the 3D cursor, or off."""
+"""Depth of field for the active 3D photo's camera: on the face, on every face (the photo analysed on the worker
+thread first when this session has not yet), on the 3D cursor, or off."""
 
 import bpy
 
 from ..blender import focus
 from ..blender.photo3d import Photo3D
-from ..core.errors import USER_ERRORS, user_message
-from .context import OVERWRITE_HINT, active_photo_with_camera, scene_settings
+from .context import active_photo_with_camera, scene_settings
+from .worker import PhotoAnalysisOperator
 
 _TARGETS = (
     ("FACE", "Face", "Focus the camera's depth of field on the face found in the photo, at the chosen f-stop"),
@@ -16,7 +17,7 @@ _TARGETS = (
 )
 
 
-class PORTRAIT3D_OT_depth_of_field(bpy.types.Operator):
+class PORTRAIT3D_OT_depth_of_field(PhotoAnalysisOperator, bpy.types.Operator):
     """Set the active 3D photo camera's depth of field: focused on the face or the 3D cursor, or off"""
 
     bl_idname = "portrait3d.depth_of_field"
@@ -34,15 +35,14 @@ class PORTRAIT3D_OT_depth_of_field(bpy.types.Operator):
         return active_photo_with_camera(context)
 
     def execute(self, context):
-        photo = Photo3D.active(context)
-        camera = photo.camera_in(context.scene)
+        if self.target == "ALL_FACES":  # the faces are the analysis's: found on the worker thread if need be
+            return PhotoAnalysisOperator.execute(self, context)
+        camera = Photo3D.active(context).camera_in(context.scene)
         if self.target == "OFF":
             focus.disable_depth_of_field(camera)
             self.report({"INFO"}, "Depth of field off")
             return {"FINISHED"}
         f_stop = context.scene.portrait3d.f_stop
-        if self.target == "ALL_FACES":
-            return self._focus_on_all_faces(context, photo, camera, f_stop)
         point, where = (0.0, 0.0, 0.0), "the face"
         if self.target == "CURSOR":
             point, where = tuple(context.scene.cursor.location), "the 3D cursor"
@@ -50,13 +50,9 @@ class PORTRAIT3D_OT_depth_of_field(bpy.types.Operator):
         self.report({"INFO"}, f"Focused on {where} at f/{f_stop:g}, {camera.data.dof.focus_distance:.2f} m")
         return {"FINISHED"}
 
-    def _focus_on_all_faces(self, context, photo, camera, f_stop):
-        try:
-            result = focus.all_faces_focus(context.scene, photo, scene_settings(context), f_stop)
-        except USER_ERRORS as error:
-            self.report({"ERROR"}, user_message(error, OVERWRITE_HINT))
-            return {"CANCELLED"}
-        focus.enable_depth_of_field(camera, result.f_stop, tuple(result.point))
+    def run(self, context, photo, analysis):
+        result = focus.all_faces_focus(context.scene, photo, scene_settings(context), context.scene.portrait3d.f_stop)
+        focus.enable_depth_of_field(photo.camera_in(context.scene), result.f_stop, tuple(result.point))
         self.report({"INFO"}, focus.all_faces_line(result))
         return {"FINISHED"}
 

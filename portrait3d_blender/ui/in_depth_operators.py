@@ -1,5 +1,6 @@
 """Add in Depth: a text or a sticker (an image with alpha) placed at the 3D cursor's spot of the photo, at a
-depth between the nearest person and the wall behind that spot; its redo panel's slider moves it in depth."""
+depth between the nearest person and the wall behind that spot; its redo panel's slider moves it in depth.
+A photo this session has not analysed yet (a .blend just opened) is analysed on the worker thread first."""
 
 import bpy
 
@@ -8,6 +9,7 @@ from ..blender.photo3d import Photo3D
 from ..core import pipeline
 from ..core.errors import USER_ERRORS, user_message
 from .context import OVERWRITE_HINT, PHOTO_FILTER, scene_settings
+from .worker import PhotoAnalysisOperator
 
 
 def _get_depth(obj):
@@ -26,15 +28,20 @@ def _set_depth(obj, share):
         bpy.context.scene.portrait3d.live_update_error = user_message(error, OVERWRITE_HINT)
 
 
-def depth_property():
-    """`Object.portrait3d_depth`: where a text or sticker stands, read from and written to its tag."""
+def _depth_slider(**options):
+    """A 0-1 Depth slider: the operator's (redo panel) and `Object.portrait3d_depth` (the sub-panel's)."""
     return bpy.props.FloatProperty(
         name="Depth", description="Where it stands: 0 at the nearest person, 1 just in front of the wall behind",
-        min=0.0, max=1.0, subtype="FACTOR", get=_get_depth, set=_set_depth,
+        min=0.0, max=1.0, subtype="FACTOR", **options,
     )
 
 
-class PORTRAIT3D_OT_add_in_depth(bpy.types.Operator):
+def depth_property():
+    """`Object.portrait3d_depth`: where a text or sticker stands, read from and written to its tag."""
+    return _depth_slider(get=_get_depth, set=_set_depth)
+
+
+class PORTRAIT3D_OT_add_in_depth(PhotoAnalysisOperator, bpy.types.Operator):
     """Add a text or a sticker at the 3D cursor's spot of the photo (Shift+Right-click it), facing the capture
     camera, just in front of the wall behind it; nearer layers hide it as the camera moves"""
 
@@ -50,29 +57,22 @@ class PORTRAIT3D_OT_add_in_depth(bpy.types.Operator):
     filepath: bpy.props.StringProperty(name="Image", subtype="FILE_PATH")
     filter_glob: bpy.props.StringProperty(default=PHOTO_FILTER,
                                           options={"HIDDEN"})
-    depth: bpy.props.FloatProperty(
-        name="Depth", description="Where it stands: 0 at the nearest person, 1 just in front of the wall behind",
-        default=1.0, min=0.0, max=1.0, subtype="FACTOR",
-    )
+    depth: _depth_slider(default=1.0)
     size: bpy.props.FloatProperty(
         name="Size", description="Height in photo pixels (a text's font size)", default=120.0, min=1.0,
         soft_max=2000.0, subtype="PIXEL",
     )
 
-    @classmethod
-    def poll(cls, context):
-        return Photo3D.active(context) is not None
+    def _content(self):
+        return self.text if self.kind == "TEXT" else bpy.path.abspath(self.filepath)
 
-    def execute(self, context):
-        photo = Photo3D.active(context)
+    def refuse_early(self, context, photo):
+        in_depth.check_content(self.kind, self._content())
+
+    def run(self, context, photo, analysis):
         settings = scene_settings(context)
-        content = self.text if self.kind == "TEXT" else bpy.path.abspath(self.filepath)
-        try:
-            pixel = pipeline.photo_pixel(photo.analysis(), settings, context.scene.cursor.location)
-            obj = in_depth.place_in_depth(photo, settings, self.kind, content, pixel, self.depth, self.size)
-        except USER_ERRORS as error:
-            self.report({"ERROR"}, user_message(error, OVERWRITE_HINT))
-            return {"CANCELLED"}
+        pixel = pipeline.photo_pixel(analysis, settings, context.scene.cursor.location)
+        obj = in_depth.place_in_depth(photo, settings, self.kind, self._content(), pixel, self.depth, self.size)
         for selected in context.selected_objects:
             selected.select_set(False)
         obj.select_set(True)

@@ -163,7 +163,8 @@ def _modal_stand_in(scene, job, Operator=None, **fields):
 
     Operator = Operator or PORTRAIT3D_OT_create_3d_photo
     window_manager = SimpleNamespace(
-        progress=[], event_timer_remove=lambda timer: None, progress_end=lambda: None,
+        progress=[], event_timer_add=lambda step, window: None, event_timer_remove=lambda timer: None,
+        modal_handler_add=lambda operator: None, progress_begin=lambda low, high: None, progress_end=lambda: None,
     )
     window_manager.progress_update = window_manager.progress.append
     context = SimpleNamespace(
@@ -172,7 +173,8 @@ def _modal_stand_in(scene, job, Operator=None, **fields):
     )
     operator = SimpleNamespace(_job=job, _timer=None, reports=[], worker_label=Operator.worker_label, **fields)
     operator.report = lambda kind, message: operator.reports.append((kind, message))
-    for name in ("_stop_worker_ui", "_analysed", "_make", "_created", "execute", "refuse_early", "run"):
+    for name in ("_start_worker", "_stop_worker_ui", "_analysed", "_make", "_created", "execute", "refuse_early",
+                 "run", "_content"):
         if hasattr(Operator, name):
             setattr(operator, name, functools.partial(getattr(Operator, name), operator))
     return Operator, operator, context
