@@ -8,6 +8,8 @@ mask, and unreliable on the layout of real scenes. MediaPipe's real-trained mode
   group's front row comes before its back row;
 * away from the people, lower in the frame is nearer (floors, tables and ground come towards the camera):
   the background is that ramp alone;
+* what a person's lowest pixels rest on (a floor, a table that hides the legs) is a plane that comes nearer
+  than the person below that contact;
 * a face of at least `MIN_FACE_PX` gets its relief from the Face Mesh landmarks' z.
 
 Everything is worked out as disparity (1 / distance) relative to the nearest face's person, then mapped to
@@ -32,6 +34,9 @@ SHOULDERS_PER_FACE = 1.4  # half the shoulders (0.2 m) in face widths (0.15 m), 
 HEAD_PER_FACE = 0.8  # half the head with its hair, in face widths, above the chin
 CHIN_PER_FACE = 0.6  # from the face's centre down to the chin, in face heights
 HAIR_PER_FACE = 1.6  # from the face's centre up to the top of the hair or a hat, in face heights
+CONTACT_BAND = 0.02  # a person's lowest rows, as a share of the photo's height, that say what it rests on
+MIN_GROUND_SPAN = 0.1  # eye level to contact, as a share of the height: a shorter span makes too steep a plane
+MAX_GROUND = 1.5  # the nearest ground, in disparity of the nearest face's person
 BODY_DROP = 0.25  # weight of vertical over horizontal distance, in face sizes, when no pixel is claimed
 
 
@@ -131,6 +136,43 @@ def _fit_to(field, target, region, max_gain=2.0):
     return (gain * (field - f.mean()) + t.mean()).astype(np.float32)
 
 
+def ground_before_people(disparity, labels, faces):
+    """Per row, the disparity of what people stand or sit behind (a floor, a table), or None.
+
+    A person whose lowest pixels rest on the background, not on the frame's edge or another person, touches
+    something there: the floor under the feet, or the table that hides the legs. That surface is taken as a
+    plane, whose disparity is linear in the row and zero at the horizon, here the person's eye level (the
+    face's centre; the top of the body without a face): at the person's own disparity on the contact row, and
+    nearer below it. Above the contact it stays behind the person (`BEHIND_PEOPLE`).
+    """
+    height = labels.shape[0]
+    rows = np.arange(height, dtype=np.float32)
+    band = max(1, round(CONTACT_BAND * height))
+    below = np.full_like(labels, -2)  # the frame's bottom edge: no contact
+    below[:-1] = labels[1:]
+    ground = np.zeros(height, np.float32)
+    for k in range(len(faces) + 1):
+        region = labels == k
+        if not region.any():
+            continue
+        person_rows = np.nonzero(region.any(axis=1))[0]
+        top, bottom = int(person_rows[0]), int(person_rows[-1])
+        if bottom >= height - band:
+            continue  # cut off by the frame: what it stands on is not in the photo
+        lowest = region & (rows[:, None] >= bottom - band)
+        on_background = np.count_nonzero(lowest & (below == -1))
+        if on_background <= np.count_nonzero(lowest & (below >= 0) & (below != k)):
+            continue  # its lowest pixels rest on another person, who hides what it stands on
+        horizon = faces[k].center_y if k < len(faces) else float(top)
+        if bottom - horizon < MIN_GROUND_SPAN * height:
+            continue
+        contact = float(np.median(disparity[lowest]))
+        plane = contact * (rows - horizon) / (bottom - horizon)
+        behind = BEHIND_PEOPLE * float(disparity[region].min())
+        ground = np.maximum(ground, np.where(rows > bottom, plane, np.minimum(plane, behind)))
+    return np.minimum(ground, MAX_GROUND) if ground.any() else None
+
+
 def compose_disparity(network_nearness, mask, faces, landmarks=None, focal=None):
     """Disparity (larger = nearer, up to scale) composed from the network's nearness and MediaPipe geometry.
 
@@ -179,6 +221,9 @@ def compose_disparity(network_nearness, mask, faces, landmarks=None, focal=None)
     farthest = float(disparity[person].min())
     nearest_background = BEHIND_PEOPLE * farthest
     backdrop = nearest_background * (BACKGROUND_FAR + (1 - BACKGROUND_FAR) * layout)
+    ground = ground_before_people(disparity, labels, faces)
+    if ground is not None:
+        backdrop = np.maximum(backdrop, ground[:, None])
     # Each side extended a short way past the mask edge and blended there by the soft mask; away from the
     # edge a pixel is the person's or the backdrop's (as depth.sharpen_depth_edges does for the network).
     band = max(2, round(EDGE_BAND * max(height, width)))

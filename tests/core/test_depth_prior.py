@@ -135,6 +135,30 @@ def test_the_face_relief_does_not_tear_the_neck_under_the_chin():
     assert (torn & inside)[under_chin].sum() <= 0.015 * inside[under_chin].sum()
 
 
+def test_a_table_in_front_of_people_is_nearer_than_they_are():
+    """Grace Hopper twice, at two distances, behind a desk top pasted in front of them in a real room: their
+    lowest pixels rest on the desk, so the desk comes before them; the wall stays behind (the desk was put
+    behind the farthest person before, like the wall)."""
+    from models import heldout_photos2
+
+    view = heldout_photos2.COMPOSITES_2["composite_room_table"][0]
+    people = (("grace_hopper", 200, 450, 330), ("grace_hopper", 330, 220, 400))  # back row first
+    photo, layers = heldout_photos2.composite_layers(view, people, (((40, 330), (600, 330), (680, 400), (-40, 400)), 60))
+    nearness, _ = _shipped_nearness(photo)
+    table, wall = _median_around(nearness, 320, 440, 10), _median_around(nearness, 600, 60, 10)
+    front, back = _median_around(nearness, 220, 300, 10), _median_around(nearness, 450, 280, 10)
+    assert (layers[430:451, 310:331] == 3).all() and (layers[290:311, 210:231] == 2).all()
+    assert (layers[270:291, 440:461] == 1).all()
+    assert table > front + 0.05 and front > back + 0.2 and back > wall + 0.1
+
+
+def test_nothing_comes_before_a_person_the_frame_cuts_off():
+    rgb = image.load_photo(GRACE_HOPPER).working_rgb
+    mask, people = evaluate.analyse(rgb)
+    labels = depth_prior.person_labels(mask > 0.5, [face for face, _ in people])
+    assert depth_prior.ground_before_people(np.ones(mask.shape, np.float32), labels, [face for face, _ in people]) is None
+
+
 def test_a_photo_without_a_person_is_laid_out_like_the_ground():
     """Middlebury's motorcycle (real depth): no person, so lower in the frame is nearer, with the network's detail."""
     from skimage.data import stereo_motorcycle
