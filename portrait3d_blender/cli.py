@@ -379,14 +379,14 @@ def run_batch(arguments, on_photo_done=None):
     output_guard.probe_writable(arguments.output)
     fmt = arguments.format.upper()
     with output_guard.claim([arguments.output / batch_plan.MANIFEST_NAME]):
-        work, own = batch_plan.plan(arguments.folder, arguments.output, fmt)
-        _batch(arguments, fmt, work, own, on_photo_done)
+        manifest = batch_plan.Manifest(arguments.output)  # read once, after the claim: no other batch writes it
+        work, own = batch_plan.plan(arguments.folder, arguments.output, fmt, manifest)
+        _batch(arguments, fmt, manifest, work, own, on_photo_done)
 
 
-def _batch(arguments, fmt, work, own, on_photo_done):
+def _batch(arguments, fmt, manifest, work, own, on_photo_done):
     import gc
 
-    manifest = batch_plan.Manifest(arguments.output)
     counts = {"made": 0, "skipped": 0, "failed": 0}
     failures = []
 

@@ -1,6 +1,7 @@
 """`batch`: every photo of a folder, past bad files, resuming where it stopped."""
 
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -42,3 +43,26 @@ def test_batch_refuses_single_file_options(tmp_path):
 def test_batch_needs_a_folder(tmp_path):
     result = run_cli("batch", tmp_path / "missing", "-o", tmp_path / "out")
     assert result.returncode == 1 and "Not a folder" in result.stderr
+
+
+def test_the_manifest_is_read_once_per_batch(tmp_path, monkeypatch, capsys):
+    """The plan (which of the folder's files are the batch's own outputs) and the batch share one reading."""
+    from portrait3d_blender import cli
+    from portrait3d_blender.core import batch_plan
+
+    shutil.copy(ASTRONAUT, tmp_path / "astronaut.png")
+    monkeypatch.setattr(cli, "run_make", lambda single: Path(single.output).write_bytes(b"GIF89a"))
+    reads, read = [], batch_plan.Manifest.__init__
+
+    def counting(manifest, folder):
+        reads.append(folder)
+        read(manifest, folder)
+
+    monkeypatch.setattr(batch_plan.Manifest, "__init__", counting)
+    arguments = ["batch", str(tmp_path), "-o", str(tmp_path), "--format", "gif"]  # beside the photos
+    for made, skipped, own in ((1, 0, ""), (0, 1, "; 1 of its own outputs left out")):
+        reads.clear()
+        cli.run_batch(cli._parser().parse_args(arguments))
+        assert len(reads) == 1
+        assert f"Batch: {made} made, {skipped} skipped (already there), 0 failed, of 1 photos in {tmp_path}{own}" \
+            in capsys.readouterr().out

@@ -16,7 +16,7 @@ from pathlib import Path
 import bpy
 
 from ..core import journal, output_files, verify
-from ..core.errors import ExportError, OutputExistsError
+from ..core.errors import ExportError
 from .mesh import FILL_COLOR_NAME
 
 MESH_FORMATS = dict(zip(output_files.MESH_SUFFIXES, ("GLB", "OBJ", "PLY")))
@@ -237,12 +237,8 @@ def export_meshes(context, photo, output, overwrite=False):
         except (RuntimeError, OSError, output_files.OutputError) as error:
             raise ExportError(str(verify.write_failure(output, error))) from None
         companions = sorted(path for path in staging.iterdir() if path != target)
-        for path in [target, *companions]:
-            destination = output.parent / path.name
-            if destination.resolve() == photo.source.resolve():
-                raise ExportError(f"Refusing to overwrite the input photo: {destination}")
-            if destination.exists() and not overwrite:
-                raise OutputExistsError(destination)
+        for path in [target, *companions]:  # the exporter's own names too, checked as the ones asked for
+            output_files.check_output(output.parent / path.name, photo.source, overwrite, fmt="FILE")
         for path in companions:  # the main file last: once it is there, everything it refers to is too
             os.replace(path, output.parent / path.name)
         os.replace(target, output)

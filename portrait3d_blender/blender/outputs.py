@@ -64,10 +64,10 @@ class PendingOutput:
                 video.replace(self.output)
                 return
             frames = output_files.frame_files(self.target)
-            verify.frames_folder(frames, self.frame_count, self.size)
-            if self.format == "GIF":
-                output_files.write_gif_atomic(frames, self.output, self.fps, self.size)
+            if self.format == "GIF":  # each frame checked as it is decoded for the GIF
+                output_files.write_gif_atomic(frames, self.output, self.fps, self.size, self.frame_count)
             else:
+                verify.frames_folder(frames, self.frame_count, self.size)
                 output_files.commit_folder(self.target, self.output)
         except (OSError, output_files.OutputError) as error:
             raise verify.write_failure(self.output, error) from None

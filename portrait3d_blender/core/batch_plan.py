@@ -49,15 +49,16 @@ def output_names(photos, suffix, beside_photos=False):
     return names
 
 
-def plan(folder, output_folder, fmt):
-    """([(photo, output path)], [photos left out because they are this batch's own outputs])."""
+def plan(folder, output_folder, fmt, manifest=None):
+    """([(photo, output path)], [photos left out because they are this batch's own outputs]). `manifest`: the
+    output folder's `Manifest`, when the caller has read it already."""
     folder, output_folder = Path(folder), Path(output_folder)
     suffix = output_files.SUFFIX_OF_FORMAT[fmt]
     photos = candidates(folder)
     same_folder = folder.resolve() == output_folder.resolve()
     own = set()
     if same_folder:
-        own = {folder / name for name in Manifest(output_folder).files()}
+        own = {folder / name for name in (manifest if manifest is not None else Manifest(output_folder)).files()}
         for photo in photos:  # under either name it may get, with its maps
             for made in (folder / f"{photo.stem}{suffix}", folder / f"{_extension_stem(photo)}{suffix}"):
                 own.update(path for path in (made, *output_files.map_paths(made)) if path != photo)

@@ -170,11 +170,12 @@ def gif_delays(frames, fps):
 
 
 
-def write_gif(frame_paths, output, fps):
+def write_gif(frame_paths, output, fps, size=None):
     """Frames (image files) → an animated GIF that loops forever, with one palette shared by all frames.
 
     A shared palette keeps colours from flickering between frames; it is chosen by median cut from a montage
-    of thumbnails of up to 16 frames. GIF times are in hundredths of a second: see `gif_delays`.
+    of thumbnails of up to 16 frames. GIF times are in hundredths of a second: see `gif_delays`. Each frame is
+    decoded once for the GIF and checked as it is (`verify.image`: it reads back whole, at `size` if given).
     """
     from PIL import Image
 
@@ -184,19 +185,16 @@ def write_gif(frame_paths, output, fps):
     samples = [frame_paths[i] for i in np.linspace(0, len(frame_paths) - 1, min(16, len(frame_paths))).astype(int)]
     thumbnails = []
     for path in samples:
-        with Image.open(path) as frame:
-            thumbnail = frame.convert("RGB")
-            thumbnail.thumbnail((128, 128))
-            thumbnails.append(thumbnail)
+        thumbnail = verify.image(path, size, mode="RGB")
+        thumbnail.thumbnail((128, 128))
+        thumbnails.append(thumbnail)
     tile_width, tile_height = thumbnails[0].size
     montage = Image.new("RGB", (tile_width * len(thumbnails), tile_height))
     for column, thumbnail in enumerate(thumbnails):
         montage.paste(thumbnail, (column * tile_width, 0))
     palette = montage.quantize(colors=256, method=Image.Quantize.MEDIANCUT)
-    frames = []
-    for path in frame_paths:
-        with Image.open(path) as frame:
-            frames.append(frame.convert("RGB").quantize(palette=palette, dither=Image.Dither.FLOYDSTEINBERG))
+    frames = [verify.image(path, size, mode="RGB").quantize(palette=palette, dither=Image.Dither.FLOYDSTEINBERG)
+              for path in frame_paths]
     frames[0].save(
         output,
         format="GIF",
@@ -209,11 +207,13 @@ def write_gif(frame_paths, output, fps):
     )
 
 
-def write_gif_atomic(frame_paths, output, fps, size=None):
-    frame_paths = list(frame_paths)
+def write_gif_atomic(frame_paths, output, fps, size=None, frames=None):
+    """`write_gif` into place once the GIF reads back; OutputError first unless there are `frames` frames (None:
+    any number but none)."""
+    frame_paths = verify.frame_count(frame_paths, frames)
     delays = gif_delays(len(frame_paths), fps)
     with atomic_file(output, lambda path: verify.gif(path, delays, size)) as temporary:
-        write_gif(frame_paths, temporary, fps)
+        write_gif(frame_paths, temporary, fps, size)
 
 
 def depth_levels(nearness, width, height, bits=16):

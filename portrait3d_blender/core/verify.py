@@ -52,25 +52,33 @@ def video(path, frames, size=None):
         raise OutputError(f"the video's frames are {_size_text(shape)}, not {_size_text(size)}")
 
 
-def image(path, size=None):
-    """The image at `path` decodes completely (every pixel), at `size` when given."""
+def image(path, size=None, mode=None):
+    """The image at `path` decodes completely (every pixel), at `size` when given. With a `mode` ("RGB"), the
+    decoded image is returned in it, so a caller that needs the pixels (a GIF's encoder) decodes the file once."""
     from PIL import Image
 
     try:
         with Image.open(path) as picture:
             picture.load()
             found = picture.size
+            decoded = picture.convert(mode) if mode is not None else None
     except (OSError, SyntaxError, ValueError) as error:  # Pillow's truncated-file and bad-chunk errors
         raise OutputError(f"{Path(path).name} does not read back ({error})") from None
     if size is not None and found != tuple(size):
         raise OutputError(f"{Path(path).name} is {_size_text(found)}, not {_size_text(size)}")
+    return decoded
+
+
+def frame_count(paths, frames):
+    """`paths` (as a list) when they are `frames` rendered frames (None: at least one)."""
+    paths = list(paths)
+    _check_count("the render has", len(paths), frames)
+    return paths
 
 
 def frames_folder(paths, frames, size=None):
     """`paths` are `frames` PNG frames, each of which reads back whole at `size`."""
-    paths = list(paths)
-    _check_count("the render has", len(paths), frames)
-    for path in paths:
+    for path in frame_count(paths, frames):
         image(path, size)
 
 

@@ -3,6 +3,7 @@
 import io
 import json
 import struct
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,7 +14,7 @@ bpy = pytest.importorskip("bpy")
 from portrait3d_blender.blender import export  # noqa: E402
 from portrait3d_blender.blender import scene as blender_scene  # noqa: E402
 from portrait3d_blender.blender.photo3d import Photo3D  # noqa: E402
-from portrait3d_blender.core.errors import OutputExistsError  # noqa: E402
+from portrait3d_blender.core.errors import OutputError, OutputExistsError  # noqa: E402
 from portrait3d_blender.core import pipeline  # noqa: E402
 from tests.conftest import ASTRONAUT  # noqa: E402
 
@@ -134,6 +135,20 @@ def test_existing_files_are_kept_unless_overwrite(photo_scene, tmp_path):
     assert sorted(path.name for path in tmp_path.iterdir()) == ["photo.mtl"]  # nothing half-written
     export.export_meshes(bpy.context, photo, tmp_path / "photo.obj", overwrite=True)
     assert (tmp_path / "photo.mtl").read_text().startswith("#")
+
+
+def test_a_texture_the_exporter_names_as_the_photo_never_replaces_it(empty_scene, tmp_path):
+    """An OBJ's texture is written as `<stem>_0.png`: the photo `photo_0.png` beside `photo.obj` would be it."""
+    import shutil
+
+    photo_path = Path(shutil.copy(ASTRONAUT, tmp_path / "photo_0.png"))
+    empty_scene.portrait3d.mesh_resolution = 16
+    assert bpy.ops.portrait3d.create_3d_photo(filepath=str(photo_path)) == {"FINISHED"}
+    photo = Photo3D.active(bpy.context)
+    with pytest.raises(OutputError, match="Refusing to overwrite the input photo: .*photo_0.png"):
+        export.export_meshes(bpy.context, photo, tmp_path / "photo.obj", overwrite=True)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["photo_0.png"]
+    assert photo_path.read_bytes() == ASTRONAUT.read_bytes()
 
 
 def test_unknown_suffix(photo_scene, tmp_path):

@@ -1,5 +1,7 @@
 """Rendering the animation to each output format: frame counts, looping GIF, atomic and non-clobbering writes."""
 
+from pathlib import Path
+
 import pytest
 
 bpy = pytest.importorskip("bpy")
@@ -79,6 +81,40 @@ def test_incomplete_render_leaves_the_existing_output_alone(tiny_photo, tmp_path
         pending.commit()
     assert output.read_bytes() == b"previous"
     assert not pending.target.exists() and _leftovers(tmp_path) == []
+
+
+def test_a_gif_decodes_each_rendered_frame_once(tiny_photo, tmp_path, monkeypatch):
+    """Checked as it is encoded, not read back first and then decoded again; the palette's 16 samples aside."""
+    tiny_photo.frame_end = tiny_photo.frame_start + 19
+    pending = outputs.PendingOutput(tmp_path / "loop.gif")
+    pending.configure(tiny_photo)
+    for frame in range(20):  # as Blender renders them
+        Image.new("RGB", pending.size, (12 * frame, 80, 160)).save(pending.target / f"frame_{frame + 1:04d}.png")
+    opened, open_image = [], Image.open
+
+    def counting(path, *args, **kwargs):
+        opened.append(Path(path).name)
+        return open_image(path, *args, **kwargs)
+
+    monkeypatch.setattr(Image, "open", counting)
+    pending.commit()
+    frames = [name for name in opened if name.startswith("frame_")]
+    assert len(frames) == 20 + 16 and len(set(frames)) == 20
+    with open_image(tmp_path / "loop.gif") as gif:
+        assert gif.n_frames == 20 and gif.size == (64, 64)
+    assert _leftovers(tmp_path) == []
+
+
+def test_a_gif_frame_that_does_not_read_back_leaves_no_gif(tiny_photo, tmp_path):
+    pending = outputs.PendingOutput(tmp_path / "loop.gif")
+    pending.configure(tiny_photo)
+    for frame in range(FRAMES):
+        Image.new("RGB", pending.size, (40 * frame, 80, 160)).save(pending.target / f"frame_{frame + 1:04d}.png")
+    last = pending.target / f"frame_{FRAMES:04d}.png"
+    last.write_bytes(last.read_bytes()[:-60])  # cut short, as on a full disk
+    with pytest.raises(output_files.OutputError, match=f"was not written: frame_{FRAMES:04d}.png does not read back"):
+        pending.commit()
+    assert sorted(path.name for path in tmp_path.iterdir()) == []
 
 
 def test_failed_render_removes_its_temporary_folder(tiny_photo, tmp_path):
