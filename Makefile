@@ -10,7 +10,7 @@ STAMP := $(VENV)/.requirements-installed
 # release bundles, and nothing else but bpy's own dependencies (what Blender ships in its Python).
 BLENDER_STAMPS := .venv-bpy42/.installed .venv-bpy50/.installed .venv-bpy52/.installed
 
-.PHONY: demo test test-fast bench build blenders clean
+.PHONY: demo test test-fast bench build blenders clean FORCE
 
 $(STAMP): requirements.txt
 	test -x $(VENV_PYTHON) || $(PYTHON) -m venv $(VENV)
@@ -31,11 +31,22 @@ BLENDER_PINS_50 := bpy==5.0.1 numpy==1.26.4
 BLENDER_PYTHON_52 := $(PYTHON313)
 BLENDER_PINS_52 := bpy==5.2.3 numpy==2.3.5
 
-.venv-bpy%/.installed:
+BLENDER_SPEC = $(BLENDER_PYTHON_$*) $(BLENDER_PINS_$*)
+
+# A venv's `.pins` holds its Python and pins; it is rewritten, and so newer than `.installed`, only when they
+# change, which rebuilds that venv. (`venv --clear` empties the folder: the recipe writes `.pins` again.)
+.venv-bpy%/.pins: FORCE
+	@mkdir -p $(@D)
+	@echo '$(BLENDER_SPEC)' | cmp -s - $@ || echo '$(BLENDER_SPEC)' > $@
+
+.venv-bpy%/.installed: .venv-bpy%/.pins
 	$(BLENDER_PYTHON_$*) -m venv --clear .venv-bpy$*
 	.venv-bpy$*/bin/python -m pip install --quiet $(BLENDER_PINS_$*)
 	.venv-bpy$*/bin/python -m pip uninstall --quiet --yes setuptools  # not in Blender's Python (3.13 venvs have none)
+	echo '$(BLENDER_SPEC)' > .venv-bpy$*/.pins
 	touch $@
+
+.SECONDARY: $(BLENDER_STAMPS:.installed=.pins)
 
 blenders: $(BLENDER_STAMPS)
 

@@ -163,20 +163,50 @@ def test_the_walk_finds_a_missing_wheel():
     assert any(entry.startswith("matplotlib") and "mediapipe/" in entry for entry in missing), missing
 
 
+# Each platform's OS and CPU as a wheel's platform tag spells them, written out here rather than taken from
+# build.PLATFORMS (what fetching picks by), so a wrong tag there (an arm64 Mac's in the Intel Macs' list) fails.
+WHEEL_PLATFORMS = {
+    "linux-x64": re.compile(r"manylinux(1|2010|2014|_2_\d+)_x86_64"),
+    "windows-x64": re.compile(r"win_amd64"),
+    "macos-arm64": re.compile(r"macosx_\d+_\d+_(arm64|universal2)"),
+    "macos-x64": re.compile(r"macosx_\d+_\d+_(x86_64|universal2)"),
+}
+
+
+def _runs_on(wheel_name, platform, python):
+    """Whether a wheel (by its file name's tags) runs on `platform` in CPython `python`, by the tag rules."""
+    _, utils = build._packaging()
+    cpython = f"cp{python[0]}{python[1]}"
+    for tag in utils.parse_wheel_filename(wheel_name)[3]:
+        if tag.abi == "none":
+            fits_python = tag.interpreter in (f"py{python[0]}", f"py{python[0]}{python[1]}", cpython)
+        elif tag.abi == "abi3":  # the stable ABI: this CPython or any older 3.x
+            fits_python = tag.interpreter.startswith("cp3") and int(tag.interpreter[3:]) <= python[1]
+        else:
+            fits_python = tag.interpreter == cpython and tag.abi == cpython
+        if fits_python and (tag.platform == "any" or WHEEL_PLATFORMS[platform].fullmatch(tag.platform)):
+            return True
+    return False
+
+
+def test_the_platform_check_refuses_another_platform_or_python():
+    assert _runs_on("kiwisolver-1.5.1-cp311-cp311-macosx_10_9_x86_64.whl", "macos-x64", (3, 11))
+    assert not _runs_on("kiwisolver-1.5.1-cp311-cp311-macosx_11_0_arm64.whl", "macos-x64", (3, 11))
+    assert not _runs_on("pillow-13.0.0-cp313-cp313-win_amd64.whl", "windows-x64", (3, 11))
+    assert not _runs_on("opencv_python_headless-4.11.0.86-cp37-abi3-win_amd64.whl", "linux-x64", (3, 13))
+    assert _runs_on("opencv_python_headless-4.11.0.86-cp37-abi3-win_amd64.whl", "windows-x64", (3, 13))
+    assert _runs_on("mediapipe-0.10.35-py3-none-manylinux_2_28_x86_64.whl", "linux-x64", (3, 13))
+    assert not _runs_on("mediapipe-0.10.35-py3-none-manylinux_2_28_aarch64.whl", "linux-x64", (3, 13))
+
+
 @pytest.mark.parametrize("platform", list(build.PLATFORMS))
 def test_no_wheel_shadows_blender_or_serves_the_wrong_platform(platform):
     by_python = build.fetch_wheels(platform)
     for python, wheels in by_python.items():
-        tags = build.wheel_tag_ranks(platform, python)
         for wheel in wheels:
             provided = WheelSet([wheel]).top_level()
             assert not provided & set(build.BLENDER_BUNDLED), f"{wheel.name} would shadow Blender's {provided}"
-            assert any(tag in tags for tag in _wheel_tags(wheel)), f"{wheel.name} does not run on {platform} {python}"
-
-
-def _wheel_tags(wheel):
-    _, utils = build._packaging()
-    return utils.parse_wheel_filename(wheel.name)[3]
+            assert _runs_on(wheel.name, platform, python), f"{wheel.name} does not run on {platform} {python}"
 
 
 def test_every_bundled_wheel_carries_its_licence():
