@@ -130,10 +130,12 @@ def is_a_face(rgb, face):
 def find_person(rgb, alpha=None):
     """(mask, largest face, people, person found) of `rgb`: no mask and no people unless a face or a body is
     seen, since the segmenter alone also paints cats and cups. `alpha` (a cut-out's) bounds the mask."""
+    from .face_landmarks import photo_faces
+
     mask = segment.person_mask(rgb)
     if alpha is not None:
         mask = np.minimum(mask, alpha)  # a cut-out's transparent pixels are never the person
-    detected = segment.detected_faces(rgb)  # the whole photo's faces, once for both searches
+    detected = photo_faces(rgb)  # the whole photo's faces, once for both searches
     face = segment.largest_face(rgb, mask, detected)
     people = find_people(rgb, mask, detected)
     person_found = segment.has_person(mask) and (bool(people) or is_a_face(rgb, face) or segment.body_detected(rgb))

@@ -1,6 +1,6 @@
 import numpy as np
 
-from portrait3d_blender.core import image, segment
+from portrait3d_blender.core import face_landmarks, image, segment
 from tests.conftest import ASTRONAUT, CAMERAMAN, COFFEE, GRACE_HOPPER
 
 
@@ -50,6 +50,22 @@ def test_a_face_close_up_is_found_once():
     close_up = cv2.resize(np.ascontiguousarray(rgb[20:190, 150:300]), (512, 580), interpolation=cv2.INTER_CUBIC)
     faces = segment.all_faces(close_up, fine=True)
     assert len(faces) == 1 and faces[0].width > 300
+
+
+def test_a_face_cut_by_the_frame_is_found():
+    """Grace Hopper from the eyes to the chin, filling the frame: the detector misses the face as it is, and
+    finds it set in a grey border; the photo is then a person's, not a scene without one."""
+    import cv2
+
+    from portrait3d_blender.core import pipeline
+
+    rgb = image.load_photo(GRACE_HOPPER).working_rgb
+    close_up = cv2.resize(np.ascontiguousarray(rgb[200:330, 180:360]), (600, 433), interpolation=cv2.INTER_CUBIC)
+    assert segment.detected_faces(close_up) == []
+    faces = face_landmarks.photo_faces(close_up)
+    assert len(faces) == 1 and faces[0].width > 400 and abs(faces[0].center_x - 300) < 60
+    mask, _, people, found = pipeline.find_person(close_up)
+    assert found and len(people) == 1 and (mask > 0.5).mean() > 0.6
 
 
 def test_grayscale_photo_of_a_person():
