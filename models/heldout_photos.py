@@ -138,6 +138,10 @@ def load(name):
 
     if name in heldout_photos2.NAMES_2:
         return heldout_photos2.load(name)
+    from models import heldout_photos3
+
+    if name in heldout_photos3.NAMES_3:
+        return heldout_photos3.load(name)
     raise ValueError(f"no held-out photo called {name!r}")
 
 

