@@ -185,6 +185,29 @@ def test_people_are_labelled_by_the_face_whose_body_they_hold():
     assert (labels[~person] == -1).all()
 
 
+def test_a_face_keeps_its_head_inside_a_bigger_neighbours_shoulders():
+    """The back row's head beside a front-row shoulder: it was the shoulder's, and the back row's face lost its
+    Face Mesh relief (the seaside group's boy: Spearman 0.10 at his landmarks)."""
+    person = np.ones((120, 200), bool)
+    front = segment.FaceBox(center_x=60, center_y=30, width=40, height=40, score=1.0)
+    back = segment.FaceBox(center_x=110, center_y=62, width=20, height=20, score=1.0)
+    labels = depth_prior.person_labels(person, [front, back])
+    assert labels[62, 110] == 1 and labels[62, 122] == 1 and labels[50, 110] == 1  # its face, to the box's edges
+    assert labels[90, 100] == 0 and labels[100, 60] == 0  # below its head, the front person's shoulder and body
+
+
+def test_a_face_is_sized_by_its_landmarks_the_same_however_it_is_found():
+    """The detector's box of one face changes with the search that finds it; the landmarks' spread does not."""
+    rgb = image.load_photo(GRACE_HOPPER).working_rgb
+    face = segment.largest_face(rgb)
+    points = face_landmarks.face_landmarks(rgb, face)
+    bigger_box = segment.FaceBox(face.center_x, face.center_y, face.width * 1.3, face.height * 1.3, face.score)
+    again = face_landmarks.face_landmarks(rgb, bigger_box)
+    assert depth_prior.face_size(face, points) == pytest.approx(depth_prior.face_size(bigger_box, again), rel=0.05)
+    assert depth_prior.face_size(face, points) == pytest.approx(face.width, rel=0.1)  # a portrait's box, roughly
+    assert depth_prior.face_size(bigger_box) == bigger_box.width  # no landmarks: the box
+
+
 def test_a_cat_is_not_a_person():
     """The segmenter paints skimage's cat as a person and the detector's head search finds a "face" on it;
     the Face Mesh check keeps the photo person-free, so its depth is the ground ramp."""
