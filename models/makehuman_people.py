@@ -340,16 +340,17 @@ def skin_albedo(data, rest, rng, skin_tone, hair_colour):
     lip_colour = skin_tone * np.array([1.0, 0.62, 0.62]) * rng.uniform(0.55, 0.95)
     colours = colours * (1 - lips * 0.85) + lip_colour * lips * 0.85
     brow_strength = rng.uniform(0.5, 0.95)
-    brow_height, brow_width = rng.uniform(0.14, 0.2), rng.uniform(0.025, 0.04)
+    # The brow ridge has vertices about 5-8 mm apart, so a brow is a band two vertex rows wide.
+    brow_height, brow_width = rng.uniform(0.14, 0.19), rng.uniform(0.04, 0.055)
     for side in ("l", "r"):
         eye = rest[data.groups[f"joint-{side}-eye"]].mean(0)
         outward = 1 if side == "l" else -1
         dx = (body[:, 0] - eye[0]) * outward
         arc = brow_height - 0.25 * (dx - 0.03) ** 2 / 0.2
         band = np.exp(-0.5 * ((body[:, 1] - eye[1] - arc) / brow_width) ** 2)
-        window = np.clip(1 - np.abs(dx - 0.04) / 0.24, 0, 1) ** 0.5 * (body[:, 2] > eye[2] - 0.05)
-        brows = np.clip(band * window * brow_strength * 1.4, 0, 1)[:, None]
-        colours = colours * (1 - brows) + np.minimum(hair_colour, skin_tone) * 0.6 * brows
+        window = np.clip(1 - np.abs(dx - 0.04) / 0.24, 0, 1) ** 0.5 * (body[:, 2] > eye[2] + 0.1)
+        brows = np.clip(band * window * brow_strength * 1.6, 0, 1)[:, None]
+        colours = colours * (1 - brows) + np.minimum(hair_colour, skin_tone * 0.4) * brows  # brows darker than blond hair
     return np.clip(colours, 0, 1)
 
 
@@ -461,7 +462,7 @@ def build_person(builder, rng, location, yaw):
     root = builder.add_empty("person", None, location, (0, 0, yaw))
     to_local = lambda points: to_blender(points - [0, floor, 0])
 
-    skin_material = builder.material("skin", vertex_colours=True, roughness=rng.uniform(0.35, 0.65),
+    skin_material = builder.material("skin", vertex_colours=True, roughness=rng.uniform(0.45, 0.75),
                                      bump=0.03, texture_scale=300.0)
     body = posed[:data.n_body]
     add_mesh(builder, "mh_body", to_local(body), data.body_faces, [skin_material],
@@ -557,9 +558,9 @@ def add_hair_mass(builder, rng, data, posed, style, material, to_local, root):
         vertices = centre + unit * size
     else:
         length = rng.uniform(1.5, 3.5)
-        half_width = (head_top[:, 0].max() - head_top[:, 0].min()) / 2 * rng.uniform(1.0, 1.25)
+        half_width = (head_top[:, 0].max() - head_top[:, 0].min()) / 2 * rng.uniform(0.9, 1.15)
         shaped = unit * (1 + random_waves(rng, unit, 8, (0.3, 1.0), 0.05))[:, None]
-        vertices = np.array([centre_x, top - 0.9 - length / 2, back + 0.5]) + shaped * [half_width, length / 2, 0.45]
+        vertices = np.array([centre_x, top - 0.9 - length / 2, back + 0.35]) + shaped * [half_width, length / 2, 0.35]
     add_mesh(builder, "mh_hair_" + style, to_local(vertices), faces, [material], parent=root)
 
 
