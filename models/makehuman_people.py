@@ -23,7 +23,6 @@ units are decimetres, y up, facing +z; Blender gets metres, z up, facing -y.
 import functools
 import gzip
 import hashlib
-import io
 import json
 import math
 import subprocess
