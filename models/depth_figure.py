@@ -3,10 +3,12 @@
     .venv/bin/python models/depth_figure.py [--out docs/depth_real_photos.jpg] [--group docs/group_3d.jpg]
 
 `--out`: photo | network alone | shipped, one row per photo; depth is shown as nearness (bright = near) with
-the inferno colour map. The photos are the portraits that picked the checkpoint, Middlebury's motorcycle
-and the held-out photos of models/heldout_photos.py. `--group`: the room composite (two people at two
-distances) as a layered 3D photo: the photo, its shipped depth and four frames of its orbit, rendered by
-the add-on's own CLI (`make`, Cycles, 8 samples, orbit 0.08).
+the inferno colour map. The photos: a group on a staircase, a speaker before two people behind a lectern,
+a standing man in a furnished room, a face filling the frame and a group behind a table (the second
+held-out set, models/heldout_photos2.py, public domain and CC0 only: its evaluation-only photos are never
+shown), the cameraman's profile, Grace Hopper, a room, the coffee cup and Middlebury's motorcycle.
+`--group`: the group behind the table as a layered 3D photo: the photo, its shipped depth and four frames
+of its orbit, rendered by the add-on's own CLI (`make`, Cycles, 8 samples, orbit 0.08).
 """
 
 import argparse
@@ -20,8 +22,9 @@ sys.path.insert(0, str(ROOT))
 
 from models import heldout_photos  # noqa: E402
 
-PHOTOS = ("grace_hopper", "camera", "composite_room_pair", "composite_courtyard_pair", "room_bed", "room_desk",
-          "courtyard_dog", "coffee", "motorcycle")
+PHOTOS = ("ascent_stairs", "obama_podium", "obama_blue_room", "biden_face_closeup", "composite_room_table", "camera",
+          "grace_hopper", "room_bed", "coffee", "motorcycle")
+GROUP = "composite_room_table"
 ROW_HEIGHT = 160
 
 
@@ -60,7 +63,7 @@ def figure_rows():
 
 
 def group_sheet():
-    """Photo, shipped depth and orbit frames 1, 3, 5, 7 of the room composite, in two rows of three."""
+    """Photo, shipped depth and orbit frames 1, 3, 5, 7 of the group behind a table, in two rows of three."""
     import subprocess
     import tempfile
 
@@ -69,7 +72,7 @@ def group_sheet():
     from models import evaluate
     from portrait3d_blender.core import depth
 
-    rgb = heldout_photos.load("composite_room_pair")
+    rgb = heldout_photos.load(GROUP)
     mask, people = evaluate.analyse(rgb)
     tiles = [rgb, _coloured(depth.estimate_nearness(rgb, mask, people))]
     with tempfile.TemporaryDirectory() as folder:

@@ -47,6 +47,7 @@ from portrait3d_blender.core.depth_prior import MIN_FACE_PX, ground_ramp  # noqa
 
 TEST_SEED_START = 1_000_000
 METHODS = ("plane", "ramp", "inflation", "prior", "model", "shipped")
+HEAD_PAIR_RATIO = 1.15  # two rendered heads make a front/back pair when one is this much farther
 VISIBLE_TOLERANCE = 0.05  # a landmark within this share of its face's width of the front surface is seen
 
 
@@ -124,24 +125,46 @@ def aligned_depth_metrics(predicted_disparity, true_disparity, region):
     return abs_rel, delta1
 
 
+def head_pairs(meta, true_depth):
+    """(nearer head pixel, farther head pixel) for each two people of a render whose heads the camera sees and
+    whose distances differ by at least `HEAD_PAIR_RATIO`: ground truth for front vs back row ordering."""
+    height, width = true_depth.shape
+    heads = []
+    for person in meta.get("people", []):
+        if "head_pixel" not in person:
+            continue
+        x, y = (int(round(v)) for v in person["head_pixel"])
+        # in the frame, and not hidden: the rendered depth at the head's pixel is the head's own
+        if 0 <= x < width and 0 <= y < height and abs(true_depth[y, x] - person["head_distance_m"]) < 0.15:
+            heads.append((person["head_distance_m"], (x, y)))
+    heads.sort()
+    return [(near, far) for i, (near_distance, near) in enumerate(heads) for far_distance, far in heads[i + 1:]
+            if far_distance >= HEAD_PAIR_RATIO * near_distance]
+
+
 def synthetic_split(folder, methods, limit):
-    """Mean AbsRel / δ1 per method over the test renders, inside the person and over the whole image."""
+    """Mean AbsRel / δ1 per method over the test renders, inside the person and over the whole image, and the
+    WHDR of the renders' head pairs (`head_pairs`; renders whose meta records the heads)."""
     metas = sorted(Path(folder).glob("*_meta.json"))
     metas = [m for m in metas if int(m.name.split("_")[0]) >= TEST_SEED_START][:limit]
-    scores = {name: {"person": [], "image": []} for name in methods}
+    scores = {name: {"person": [], "image": [], "heads": []} for name in methods}
     for meta_path in metas:
         stem = str(meta_path)[: -len("_meta.json")]
         rgb = cv2.cvtColor(cv2.imread(stem + "_rgb.png"), cv2.COLOR_BGR2RGB)
         true_person = cv2.imread(stem + "_mask.png", cv2.IMREAD_GRAYSCALE) > 127
-        true_disparity = 1 / np.maximum(np.load(stem + "_depth.npy").astype(np.float32), 1e-3)
+        true_depth = np.load(stem + "_depth.npy").astype(np.float32)
+        true_disparity = 1 / np.maximum(true_depth, 1e-3)
+        pairs = head_pairs(json.loads(meta_path.read_text()), true_depth)
         mask, people = analyse(rgb)
         for name, method in methods.items():
             disparity = method(rgb, mask, people)
             if true_person.sum() >= 100:
                 scores[name]["person"].append(aligned_depth_metrics(disparity, true_disparity, true_person))
             scores[name]["image"].append(aligned_depth_metrics(disparity, true_disparity, np.ones_like(true_person)))
-    return {name: {region: np.mean(values, 0).tolist() for region, values in regions.items()}
-            for name, regions in scores.items()}, len(metas)
+            scores[name]["heads"] += [not disparity[ny, nx] > disparity[fy, fx] for (nx, ny), (fx, fy) in pairs]
+    summary = {name: {region: np.mean(values, 0).tolist() for region, values in regions.items() if values}
+               for name, regions in scores.items()}
+    return summary, len(metas), len(scores[next(iter(methods))]["heads"])
 
 
 def middlebury_motorcycle(methods):
@@ -252,6 +275,8 @@ def main():
     parser.add_argument("--heldout-pairs", type=Path, default=REPO_ROOT / "models/ordinal_pairs_heldout.json")
     parser.add_argument("--heldout2-pairs", type=Path, default=REPO_ROOT / "models/ordinal_pairs_heldout2.json")
     parser.add_argument("--heldout3-pairs", type=Path, default=REPO_ROOT / "models/ordinal_pairs_heldout3.json")
+    parser.add_argument("--people-data", type=Path, default=REPO_ROOT / "models/data/test_makehuman",
+                        help="a test split of MakeHuman people (datagen.py --people makehuman); skipped if absent")
     parser.add_argument("--limit", type=int, default=1000, help="at most this many synthetic test renders")
     parser.add_argument("--json", type=Path, help="also save the numbers here")
     args = parser.parse_args()
@@ -259,7 +284,9 @@ def main():
 
     torch.set_num_threads(2)
     methods = all_methods(args.weights)
-    synthetic, n_renders = synthetic_split(args.test_data, methods, args.limit)
+    synthetic, n_renders, _ = synthetic_split(args.test_data, methods, args.limit)
+    people_split = args.people_data.is_dir() and any(args.people_data.glob("*_meta.json"))
+    people, n_people, n_heads = synthetic_split(args.people_data, methods, args.limit) if people_split else ({}, 0, 0)
     motorcycle = middlebury_motorcycle(methods)
     whdr, n_pairs = ordinal_whdr(args.pairs, methods)
     heldout, n_heldout = ordinal_whdr(args.heldout_pairs, methods)
@@ -273,6 +300,18 @@ def main():
         ("synthetic test, person: δ1 ↑", [synthetic[m]["person"][1] for m in METHODS]),
         ("synthetic test, whole image: AbsRel ↓", [synthetic[m]["image"][0] for m in METHODS]),
         ("synthetic test, whole image: δ1 ↑", [synthetic[m]["image"][1] for m in METHODS]),
+    ]
+    if people:
+        rows += [
+            (f"synthetic MakeHuman people ({n_people} renders), person: AbsRel ↓", [people[m]["person"][0] for m in METHODS]),
+            ("synthetic MakeHuman people, person: δ1 ↑", [people[m]["person"][1] for m in METHODS]),
+            ("synthetic MakeHuman people, whole image: AbsRel ↓", [people[m]["image"][0] for m in METHODS]),
+            ("synthetic MakeHuman people, whole image: δ1 ↑", [people[m]["image"][1] for m in METHODS]),
+        ]
+        if n_heads:
+            rows.append((f"synthetic MakeHuman people, front vs back heads ({n_heads} pairs): WHDR ↓",
+                         [people[m]["heads"] for m in METHODS]))
+    rows += [
         ("Middlebury motorcycle: AbsRel ↓", [motorcycle[m][0] for m in METHODS]),
         ("Middlebury motorcycle: δ1 ↑", [motorcycle[m][1] for m in METHODS]),
     ]
@@ -303,7 +342,7 @@ def main():
     print("\n".join(lines))
     if args.json:
         args.json.write_text(json.dumps({
-            "weights": str(args.weights), "synthetic": synthetic, "synthetic_renders": n_renders,
+            "weights": str(args.weights), "synthetic": synthetic, "synthetic_renders": n_renders, "makehuman": people, "makehuman_renders": n_people,
             "motorcycle": motorcycle, "whdr": whdr, "pairs": n_pairs, "heldout_whdr": heldout,
             "heldout_pairs": n_heldout, "heldout2_whdr": heldout2, "heldout2_pairs": n_heldout2, "heldout3_whdr": heldout3, "heldout3_pairs": n_heldout3, "face_relief_seen": relief, "face_relief_all": relief_all, "inference_ms": milliseconds,
             "weights_mb": weights_mb, "table": "\n".join(lines)}, indent=1))
