@@ -167,6 +167,15 @@ def synthetic_split(folder, methods, limit):
     return summary, len(metas), len(scores[next(iter(methods))]["heads"])
 
 
+def split_rows(title, scores):
+    """The four table rows of a synthetic split's scores (`synthetic_split`): AbsRel and δ1, person and image."""
+    rows = []
+    for region, label in (("person", "person"), ("image", "whole image")):
+        for index, metric in ((0, "AbsRel ↓"), (1, "δ1 ↑")):
+            rows.append((f"{title}, {label}: {metric}", [scores[m][region][index] for m in METHODS]))
+    return rows
+
+
 def middlebury_motorcycle(methods):
     from skimage.data import stereo_motorcycle
 
@@ -295,19 +304,9 @@ def main():
     relief, relief_all = face_relief(methods)
     milliseconds = inference_milliseconds(args.weights)
 
-    rows = [
-        (f"synthetic test, person ({n_renders} renders): AbsRel ↓", [synthetic[m]["person"][0] for m in METHODS]),
-        ("synthetic test, person: δ1 ↑", [synthetic[m]["person"][1] for m in METHODS]),
-        ("synthetic test, whole image: AbsRel ↓", [synthetic[m]["image"][0] for m in METHODS]),
-        ("synthetic test, whole image: δ1 ↑", [synthetic[m]["image"][1] for m in METHODS]),
-    ]
+    rows = split_rows(f"synthetic test ({n_renders} renders)", synthetic)
     if people:
-        rows += [
-            (f"synthetic MakeHuman people ({n_people} renders), person: AbsRel ↓", [people[m]["person"][0] for m in METHODS]),
-            ("synthetic MakeHuman people, person: δ1 ↑", [people[m]["person"][1] for m in METHODS]),
-            ("synthetic MakeHuman people, whole image: AbsRel ↓", [people[m]["image"][0] for m in METHODS]),
-            ("synthetic MakeHuman people, whole image: δ1 ↑", [people[m]["image"][1] for m in METHODS]),
-        ]
+        rows += split_rows(f"synthetic MakeHuman people ({n_people} renders)", people)
         if n_heads:
             rows.append((f"synthetic MakeHuman people, front vs back heads ({n_heads} pairs): WHDR ↓",
                          [people[m]["heads"] for m in METHODS]))
@@ -315,14 +314,10 @@ def main():
         ("Middlebury motorcycle: AbsRel ↓", [motorcycle[m][0] for m in METHODS]),
         ("Middlebury motorcycle: δ1 ↑", [motorcycle[m][1] for m in METHODS]),
     ]
-    for label, scores, count in ((f"held-out real photos, third set, ordinal ({n_heldout3} pairs)", heldout3,
-                                  n_heldout3),
-                                 (f"held-out real photos, second set, ordinal ({n_heldout2} pairs, looked at once)",
-                                  heldout2, n_heldout2),
-                                 (f"held-out real photos, first set, ordinal ({n_heldout} pairs, looked at once)",
-                                  heldout, n_heldout),
-                                 (f"portraits that picked the checkpoint, ordinal ({n_pairs} pairs, not held out)",
-                                  whdr, n_pairs)):
+    for label, scores in ((f"held-out real photos, third set, ordinal ({n_heldout3} pairs)", heldout3),
+                          (f"held-out real photos, second set, ordinal ({n_heldout2} pairs, looked at once)", heldout2),
+                          (f"held-out real photos, first set, ordinal ({n_heldout} pairs, looked at once)", heldout),
+                          (f"portraits that picked the checkpoint, ordinal ({n_pairs} pairs, not held out)", whdr)):
         rows.append((f"{label}: WHDR ↓", [scores[m]["all"] for m in METHODS]))
         for kind in sorted(k for k in scores["model"] if k != "all"):
             rows.append((f"  WHDR, {kind.replace('_', ' ')} pairs ↓", [scores[m][kind] for m in METHODS]))
@@ -342,10 +337,12 @@ def main():
     print("\n".join(lines))
     if args.json:
         args.json.write_text(json.dumps({
-            "weights": str(args.weights), "synthetic": synthetic, "synthetic_renders": n_renders, "makehuman": people, "makehuman_renders": n_people,
-            "motorcycle": motorcycle, "whdr": whdr, "pairs": n_pairs, "heldout_whdr": heldout,
-            "heldout_pairs": n_heldout, "heldout2_whdr": heldout2, "heldout2_pairs": n_heldout2, "heldout3_whdr": heldout3, "heldout3_pairs": n_heldout3, "face_relief_seen": relief, "face_relief_all": relief_all, "inference_ms": milliseconds,
-            "weights_mb": weights_mb, "table": "\n".join(lines)}, indent=1))
+            "weights": str(args.weights), "synthetic": synthetic, "synthetic_renders": n_renders,
+            "makehuman": people, "makehuman_renders": n_people, "motorcycle": motorcycle,
+            "whdr": whdr, "pairs": n_pairs, "heldout_whdr": heldout, "heldout_pairs": n_heldout,
+            "heldout2_whdr": heldout2, "heldout2_pairs": n_heldout2, "heldout3_whdr": heldout3,
+            "heldout3_pairs": n_heldout3, "face_relief_seen": relief, "face_relief_all": relief_all,
+            "inference_ms": milliseconds, "weights_mb": weights_mb, "table": "\n".join(lines)}, indent=1))
 
 
 if __name__ == "__main__":

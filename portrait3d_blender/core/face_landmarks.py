@@ -13,7 +13,6 @@ from dataclasses import replace
 import numpy as np
 
 from . import segment
-from .segment import MODELS_DIR
 
 MODEL_NAME = "face_landmark.tflite"
 CROP_SIZE = 192
@@ -29,7 +28,7 @@ _lock = threading.Lock()  # a cv2.dnn.Net holds its input: one face at a time
 def _network():
     import cv2
 
-    return cv2.dnn.readNetFromTFLite(str(MODELS_DIR / MODEL_NAME))
+    return cv2.dnn.readNetFromTFLite(str(segment.MODELS_DIR / MODEL_NAME))
 
 
 def _landmarks_in_crop(rgb, face, roll):
