@@ -1,4 +1,5 @@
-"""What the operators, the panel and the live sliders read from Blender's context: settings, Image Editors."""
+"""What the operators, the panel and the live sliders read from Blender's context: settings, Image Editors, the
+file browser."""
 
 from pathlib import Path
 
@@ -13,6 +14,18 @@ from . import preferences
 
 OVERWRITE_HINT = "enable Overwrite or choose another file"  # the UI's way of allowing an existing output
 PHOTO_FILTER = ";".join(f"*{suffix}" for suffix in PHOTO_SUFFIXES)  # file browsers show photos only
+
+
+class ImageFileBrowser:
+    """Mixin for an operator that reads an image file, `filepath`, the way Blender's importers do: clicked
+    without one, its `invoke` calls `browse`, Blender's file browser (showing what its `filter_*` properties
+    say), and Blender calls `execute` once a file is chosen; a script passes `filepath=` to `execute`."""
+
+    filepath: bpy.props.StringProperty(name="Image", subtype="FILE_PATH", options={"SKIP_SAVE"})
+
+    def browse(self, context):
+        context.window_manager.fileselect_add(self)
+        return {"RUNNING_MODAL"}
 
 
 def active_photo_with_camera(context):

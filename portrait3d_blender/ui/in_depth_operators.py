@@ -8,8 +8,8 @@ from ..blender import in_depth
 from ..blender.photo3d import Photo3D
 from ..core import pipeline
 from ..core.errors import USER_ERRORS, user_message
-from .context import OVERWRITE_HINT, PHOTO_FILTER, scene_settings
-from .worker import PhotoAnalysisOperator
+from .context import OVERWRITE_HINT, ImageFileBrowser, scene_settings
+from .worker import PhotoAnalysisOperator, when_analysed
 
 
 def _get_depth(obj):
@@ -17,15 +17,27 @@ def _get_depth(obj):
 
 
 def _set_depth(obj, share):
-    """The panel's Depth slider on a text or sticker: move it in depth now. A property setter has no report,
-    so an error goes to the panel as a live update's does; an object no longer in a 3D photo stays put."""
+    """The panel's Depth slider on a text or sticker: the tag takes the value at once, and the object moves to it
+    now, or once the worker thread has analysed a photo this session has not (a .blend just reopened). A
+    property setter has no report, so an error goes to the panel as a live update's does; an object no longer
+    in a 3D photo stays put."""
     photo = Photo3D.of_object(obj)
     if photo is None or in_depth.IN_DEPTH_TAG not in obj:
         return
+    obj[in_depth.IN_DEPTH_TAG]["share"] = share
+    name = obj.name
+    when_analysed(bpy.context, photo, f"depth {name}", lambda photo, scene: _move_to_its_depth(name, photo, scene))
+
+
+def _move_to_its_depth(name, photo, scene):
+    """Move the text or sticker called `name` to the depth its tag gives, if it is still one of `photo`'s."""
+    obj = bpy.data.objects.get(name)
+    if obj is None or in_depth.IN_DEPTH_TAG not in obj or Photo3D.of_object(obj) != photo:
+        return
     try:
-        in_depth.move_in_depth(obj, photo, scene_settings(bpy.context), share)
+        in_depth.move_in_depth(obj, photo, scene_settings(bpy.context, scene), _get_depth(obj))
     except USER_ERRORS as error:
-        bpy.context.scene.portrait3d.live_update_error = user_message(error, OVERWRITE_HINT)
+        scene.portrait3d.live_update_error = user_message(error, OVERWRITE_HINT)
 
 
 def _depth_slider(**options):
@@ -41,7 +53,7 @@ def depth_property():
     return _depth_slider(get=_get_depth, set=_set_depth)
 
 
-class PORTRAIT3D_OT_add_in_depth(PhotoAnalysisOperator, bpy.types.Operator):
+class PORTRAIT3D_OT_add_in_depth(PhotoAnalysisOperator, ImageFileBrowser, bpy.types.Operator):
     """Add a text or a sticker at the 3D cursor's spot of the photo (Shift+Right-click it), facing the capture
     camera, just in front of the wall behind it; nearer layers hide it as the camera moves"""
 
@@ -54,14 +66,18 @@ class PORTRAIT3D_OT_add_in_depth(PhotoAnalysisOperator, bpy.types.Operator):
         default="TEXT",
     )
     text: bpy.props.StringProperty(name="Text", default="Hello")
-    filepath: bpy.props.StringProperty(name="Image", subtype="FILE_PATH")
-    filter_glob: bpy.props.StringProperty(default=PHOTO_FILTER,
-                                          options={"HIDDEN"})
+    filter_image: bpy.props.BoolProperty(default=True, options={"HIDDEN", "SKIP_SAVE"})  # any image Blender reads
+    filter_folder: bpy.props.BoolProperty(default=True, options={"HIDDEN", "SKIP_SAVE"})
     depth: _depth_slider(default=1.0)
     size: bpy.props.FloatProperty(
         name="Size", description="Height in photo pixels (a text's font size)", default=120.0, min=1.0,
         soft_max=2000.0, subtype="PIXEL",
     )
+
+    def invoke(self, context, event):
+        if self.kind == "IMAGE" and not self.filepath:
+            return self.browse(context)
+        return self.execute(context)
 
     def _content(self):
         return self.text if self.kind == "TEXT" else bpy.path.abspath(self.filepath)

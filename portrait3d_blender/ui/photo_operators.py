@@ -12,13 +12,13 @@ from ..blender import scene as blender_scene
 from ..blender.photo3d import Photo3D
 from ..core.errors import USER_ERRORS, user_message
 from ..core.jobs import AnalysisJob
-from .context import (OVERWRITE_HINT, PHOTO_FILTER, image_editor_areas, image_editor_photo, scene_depth_source,
-                      scene_settings, show_photo_scene)
-from .worker import AnalysisWorker, PhotoAnalysisOperator, ui_is_live
+from .context import (OVERWRITE_HINT, PHOTO_FILTER, ImageFileBrowser, image_editor_areas, image_editor_photo,
+                      scene_depth_source, scene_settings, show_photo_scene)
+from .worker import AnalysisWorker, PhotoAnalysisOperator, ui_is_live, when_analysed
 
 
 
-class PORTRAIT3D_OT_create_3d_photo(AnalysisWorker, bpy.types.Operator):
+class PORTRAIT3D_OT_create_3d_photo(AnalysisWorker, ImageFileBrowser, bpy.types.Operator):
     """Turn a photo of a person into a depth-displaced mesh with an orbiting camera"""
 
     bl_idname = "portrait3d.create_3d_photo"
@@ -26,7 +26,6 @@ class PORTRAIT3D_OT_create_3d_photo(AnalysisWorker, bpy.types.Operator):
     bl_options = {"REGISTER", "UNDO"}
     worker_label = "Create 3D Photo"
 
-    filepath: bpy.props.StringProperty(name="Photo", subtype="FILE_PATH", options={"SKIP_SAVE"})
     filter_glob: bpy.props.StringProperty(default=PHOTO_FILTER, options={"HIDDEN"})
     use_worker_thread: bpy.props.BoolProperty(options={"HIDDEN", "SKIP_SAVE"})
 
@@ -35,8 +34,7 @@ class PORTRAIT3D_OT_create_3d_photo(AnalysisWorker, bpy.types.Operator):
         if not self.filepath:
             editor_photo = image_editor_photo(context)
             if editor_photo is None:
-                context.window_manager.fileselect_add(self)  # Blender calls execute() once a file is chosen
-                return {"RUNNING_MODAL"}
+                return self.browse(context)
             self.filepath = str(editor_photo)
         return self.execute(context)
 
@@ -96,47 +94,14 @@ def _rebuild_live(context, scene, photo):
         scene.portrait3d.live_update_error = user_message(error, OVERWRITE_HINT)
 
 
-_LIVE_JOBS = {}  # 3D photo name → the AnalysisJob reading its packed photo for a live slider
-
-
 def refine_active_photo(context):
     """Rebuild the active 3D photo with the scene's Mesh settings, for a live slider; nothing when there is none.
 
     When this session has no analysis of the photo yet and the UI is live, the packed photo is analysed on a
     worker thread first, and the rebuild (with the settings as they are by then) follows from a timer."""
-    photo, scene = Photo3D.active(context), context.scene
-    if photo is None:
-        return
-    if photo.cached_analysis() is not None or not ui_is_live(context):
-        _rebuild_live(context, scene, photo)
-        return
-    scene.portrait3d.live_update_error = "Reading the depth packed in the .blend; the mesh follows in seconds"
-    if photo.name in _LIVE_JOBS:
-        return
-    try:
-        job = _LIVE_JOBS[photo.name] = photo.analysis_job().start()
-    except USER_ERRORS as error:
-        scene.portrait3d.live_update_error = user_message(error, OVERWRITE_HINT)
-        return
-    photo_name, scene_name = photo.name, scene.name
-
-    def finish():
-        if not job.done:
-            return 0.2
-        del _LIVE_JOBS[photo_name]
-        photo, scene = Photo3D.named(photo_name), bpy.data.scenes.get(scene_name)
-        if photo is None or scene is None:
-            return None
-        if isinstance(job.error, USER_ERRORS):
-            scene.portrait3d.live_update_error = user_message(job.error, OVERWRITE_HINT)
-        elif job.error is not None:
-            raise job.error
-        else:
-            photo.remember(job.result)
-            _rebuild_live(bpy.context, scene, photo)
-        return None
-
-    bpy.app.timers.register(finish, first_interval=0.2)
+    photo = Photo3D.active(context)
+    if photo is not None:
+        when_analysed(context, photo, "mesh", lambda photo, scene: _rebuild_live(bpy.context, scene, photo))
 
 
 def regrade_active_photo(context):

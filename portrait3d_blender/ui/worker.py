@@ -1,7 +1,9 @@
-"""Operators whose work needs a photo analysed: the networks run on a worker thread while the UI stays live.
+"""Operators and live sliders whose work needs a photo analysed: the networks run on a worker thread while the
+UI stays live.
 
 Progress shows in the status bar and Esc cancels; only the main thread touches Blender data, from the modal
-timer, once the arrays are ready. In background mode (the CLI, tests) operators analyse synchronously instead.
+timer (an operator's) or `bpy.app.timers` (a slider's), once the arrays are ready. In background mode (the CLI,
+tests) they analyse synchronously instead.
 """
 
 import bpy
@@ -15,6 +17,52 @@ from .context import OVERWRITE_HINT
 def ui_is_live(context):
     """Whether there is a UI to keep live (else work synchronously, as scripts and tests expect)."""
     return not bpy.app.background and context.window is not None
+
+
+_LIVE_JOBS = {}  # 3D photo name → the AnalysisJob reading its packed photo for live sliders, and what waits on it
+
+
+def when_analysed(context, photo, key, then):
+    """A live slider's change that needs `photo`'s analysis: `then(photo, scene)` now when this session has it (or
+    there is no UI to keep live), else once the packed photo is analysed on a worker thread, from a timer, with
+    the photo and the scene looked up again. Sliders waiting on one analysis each get it; a slider dragged
+    meanwhile (the same `key`) is applied once, with its last `then`. A property update has no report, so the
+    wait and an error are one line in the scene's panel."""
+    scene = context.scene
+    if photo.cached_analysis() is not None or not ui_is_live(context):
+        then(photo, scene)
+        return
+    scene.portrait3d.live_update_error = "Reading the depth packed in the .blend; the change follows in seconds"
+    if photo.name in _LIVE_JOBS:
+        _LIVE_JOBS[photo.name][1][key] = then
+        return
+    try:
+        job = photo.analysis_job().start()
+    except USER_ERRORS as error:
+        scene.portrait3d.live_update_error = user_message(error, OVERWRITE_HINT)
+        return
+    _LIVE_JOBS[photo.name] = job, {key: then}
+    photo_name, scene_name = photo.name, scene.name
+
+    def finish():
+        if not job.done:
+            return 0.2
+        _, waiting = _LIVE_JOBS.pop(photo_name)
+        photo, scene = Photo3D.named(photo_name), bpy.data.scenes.get(scene_name)
+        if photo is None or scene is None:
+            return None
+        if isinstance(job.error, USER_ERRORS):
+            scene.portrait3d.live_update_error = user_message(job.error, OVERWRITE_HINT)
+        elif job.error is not None:
+            raise job.error
+        else:
+            photo.remember(job.result)
+            scene.portrait3d.live_update_error = ""
+            for then in waiting.values():
+                then(photo, scene)
+        return None
+
+    bpy.app.timers.register(finish, first_interval=0.2)
 
 
 class AnalysisWorker:

@@ -1,6 +1,10 @@
 """Text and stickers in depth: where they go, their size in photo pixels, and a sticker behind a person hidden
 by the person in a render."""
 
+import functools
+from pathlib import Path
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -129,6 +133,38 @@ def test_add_in_depth_operator_uses_the_3d_cursor(capture_view, red_sticker):
     assert len(bpy.data.objects) == before
     with pytest.raises(InDepthError, match="Give the text"):
         in_depth.place_in_depth(photo, settings, "TEXT", "  ", (10.0, 10.0), 1.0, 10.0)
+
+
+def test_add_sticker_asks_for_its_image_in_the_file_browser(capture_view, red_sticker):
+    """Clicked without an image, Add Sticker opens Blender's file browser on images and folders, and Blender runs
+    `execute` with the file chosen, as a script passing `filepath=` does. A background Blender has no events to
+    invoke with, so the real class's `invoke` is driven with a stand-in window manager."""
+    from portrait3d_blender.ui.in_depth_operators import PORTRAIT3D_OT_add_in_depth as Operator
+
+    photo, settings, _ = capture_view
+    properties = bpy.ops.portrait3d.add_in_depth.get_rna_type().properties
+    assert properties["filepath"].subtype == "FILE_PATH"
+    assert all(properties[name].default and properties[name].is_hidden for name in ("filter_image", "filter_folder"))
+    browsers, executed = [], []
+    context = SimpleNamespace(window_manager=SimpleNamespace(fileselect_add=browsers.append))
+
+    def clicked(**properties):
+        operator = SimpleNamespace(execute=lambda context: executed.append(operator) or {"FINISHED"}, **properties)
+        operator.browse = functools.partial(Operator.browse, operator)
+        return operator, Operator.invoke(operator, context, None)
+
+    sticker, result = clicked(kind="IMAGE", filepath="")
+    assert result == {"RUNNING_MODAL"} and browsers == [sticker] and executed == []
+    for properties in ({"kind": "TEXT", "filepath": ""}, {"kind": "IMAGE", "filepath": str(red_sticker)}):
+        operator, result = clicked(**properties)  # a text, or a sticker whose image is given: no browser
+        assert result == {"FINISHED"} and executed[-1] is operator and browsers == [sticker]
+    bpy.context.scene.cursor.location = pipeline.surface_point(photo.analysis(), settings, 100.0, 60.0)
+    bpy.context.view_layer.objects.active = photo.layers[0]
+    assert bpy.ops.portrait3d.add_in_depth(kind="IMAGE", filepath=str(red_sticker)) == {"FINISHED"}  # the file chosen
+    sticker = bpy.context.view_layer.objects.active
+    images = [node.image for node in sticker.active_material.node_tree.nodes if node.type == "TEX_IMAGE"]
+    assert sticker.name == f"{photo.name} Sticker" and [Path(image.filepath) for image in images] == [red_sticker]
+    np.testing.assert_allclose(sticker[in_depth.IN_DEPTH_TAG]["pixel"], (100.0, 60.0), atol=1e-3)
 
 
 def test_the_depth_slider_moves_a_sticker_and_keeps_its_size_in_pixels(capture_view, red_sticker):
