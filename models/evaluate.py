@@ -142,11 +142,12 @@ def head_pairs(meta, true_depth):
             if far_distance >= HEAD_PAIR_RATIO * near_distance]
 
 
-def synthetic_split(folder, methods, limit):
-    """Mean AbsRel / δ1 per method over the test renders, inside the person and over the whole image, and the
-    WHDR of the renders' head pairs (`head_pairs`; renders whose meta records the heads)."""
+def synthetic_split(folder, methods, limit, first_seed=TEST_SEED_START):
+    """Mean AbsRel / δ1 per method over the test renders (seeds from `first_seed`), inside the person and over
+    the whole image, and the WHDR of the renders' head pairs (`head_pairs`; renders whose meta records the
+    heads)."""
     metas = sorted(Path(folder).glob("*_meta.json"))
-    metas = [m for m in metas if int(m.name.split("_")[0]) >= TEST_SEED_START][:limit]
+    metas = [m for m in metas if int(m.name.split("_")[0]) >= first_seed][:limit]
     scores = {name: {"person": [], "image": [], "heads": []} for name in methods}
     for meta_path in metas:
         stem = str(meta_path)[: -len("_meta.json")]

@@ -33,7 +33,7 @@ from torch.nn import functional as F
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from models.unet import ENCODER_WIDTHS, INPUT_CHANNELS, WEIGHTS_FORMAT, PortraitDepthUNet  # noqa: E402
+from models.unet import ENCODER_WIDTHS, INPUT_CHANNELS, WEIGHTS_FORMAT, PortraitDepthUNet, load_checkpoint  # noqa: E402
 from portrait3d_blender.core.depth import NETWORK_SIZE_PORTRAIT, letterbox  # noqa: E402
 from portrait3d_blender.core.segment import person_mask  # noqa: E402
 
@@ -48,26 +48,26 @@ PERSON_WEIGHT = 1.0
 # ----------------------------------------------------------------------------------------------------------
 
 class RenderCache:
-    """All training renders in memory (≈250 kB each); re-scans the folder so a growing dataset is picked up.
+    """All training renders in memory (≈250 kB each); re-scans the folders so a growing dataset is picked up.
 
     Each render also gets MediaPipe's own person mask, computed once: at inference the network sees
-    MediaPipe's mistakes, so training shows it those as well as synthetic damage."""
+    MediaPipe's mistakes, so training shows it those as well as synthetic damage. Renders are keyed by their
+    path, so folders may reuse seeds (procedural and MakeHuman people are different scenes)."""
 
-    def __init__(self, folder):
-        self.folder = Path(folder)
+    def __init__(self, folders):
+        self.folders = [Path(folder) for folder in folders]
         self.samples = {}
 
     def refresh(self):
-        for meta_path in sorted(self.folder.glob("*_meta.json")):
-            seed = int(meta_path.name.split("_")[0])
-            if seed in self.samples or seed >= TEST_SEED_START:
-                continue
+        for meta_path in sorted(p for folder in self.folders for p in folder.glob("*_meta.json")):
             stem = str(meta_path)[: -len("_meta.json")]
+            if stem in self.samples or int(meta_path.name.split("_")[0]) >= TEST_SEED_START:
+                continue
             rgb = cv2.cvtColor(cv2.imread(stem + "_rgb.png"), cv2.COLOR_BGR2RGB)
             mask = cv2.imread(stem + "_mask.png", cv2.IMREAD_GRAYSCALE)
             depth = np.load(stem + "_depth.npy")
             segmented = (person_mask(rgb) * 255).astype(np.uint8)
-            self.samples[seed] = (rgb, mask, depth, segmented)
+            self.samples[stem] = (rgb, mask, depth, segmented)
         return len(self.samples)
 
 
@@ -166,10 +166,10 @@ def make_example(sample, rng, portrait):
     return network_input, disparity_boxed, valid_boxed > 0.999, person_boxed > 0.5
 
 
-def make_batch(cache, seeds, rng, batch_size):
+def make_batch(cache, stems, rng, batch_size):
     portrait = rng.uniform() < 0.75
-    chosen = rng.choice(seeds, batch_size)
-    examples = [make_example(cache.samples[int(seed)], rng, portrait) for seed in chosen]
+    chosen = rng.choice(len(stems), batch_size)
+    examples = [make_example(cache.samples[stems[k]], rng, portrait) for k in chosen]
     return [torch.from_numpy(np.stack(parts)).float() for parts in zip(*examples)]
 
 
@@ -266,7 +266,8 @@ def save_checkpoint(path, model, optimizer, state):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=REPO_ROOT / "models/data/train")
+    parser.add_argument("--data", type=Path, nargs="+", default=[REPO_ROOT / "models/data/train"],
+                        help="one or more folders of renders (datagen.py); all are drawn from alike")
     parser.add_argument("--run", default="main")
     parser.add_argument("--minutes", type=float, required=True, help="wall-clock training budget of this call")
     parser.add_argument("--batch-size", type=int, default=12)
@@ -275,6 +276,8 @@ def main():
     parser.add_argument("--threads", type=int, default=1, help="1 while datagen runs, 2 once it has stopped")
     parser.add_argument("--checkpoint-minutes", type=float, default=5)
     parser.add_argument("--resume", action="store_true")
+    parser.add_argument("--init", type=Path, help="start from these weights (models/portrait_depth.pt's format) "
+                        "instead of random ones: a fine-tuning run")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
@@ -291,23 +294,28 @@ def main():
         optimizer.load_state_dict(checkpoint["optimizer"])
         state = checkpoint["state"]
         print(f"resumed at step {state['step']}", flush=True)
+    elif args.init:
+        model.load_state_dict(load_checkpoint(args.init).state_dict())
+        print(f"started from {args.init}", flush=True)
     rng = np.random.default_rng(args.seed + state["step"])
     cache = RenderCache(args.data)
 
     start = last_checkpoint = last_refresh = time.time()
-    seeds = np.array(sorted(k for k in cache.samples)) if cache.refresh() else None
+    while not cache.refresh():  # a run may start before data generation has written its first render
+        time.sleep(30)
+    stems = sorted(cache.samples)
     running = []
     model.train()
     while time.time() - start < args.minutes * 60:
         if time.time() - last_refresh > 120:
             cache.refresh()
-            seeds = np.array(sorted(cache.samples))
+            stems = sorted(cache.samples)
             last_refresh = time.time()
         progress = min(1.0, state["step"] / args.total_steps)
         lr = args.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * progress))) * min(1.0, (state["step"] + 1) / 200)
         for group in optimizer.param_groups:
             group["lr"] = lr
-        network_input, disparity, valid, person = make_batch(cache, seeds, rng, args.batch_size)
+        network_input, disparity, valid, person = make_batch(cache, stems, rng, args.batch_size)
         loss = deep_supervision_loss(model(network_input), disparity, valid, person)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -318,20 +326,21 @@ def main():
         running.append(loss.item())
         if state["step"] % 50 == 0:
             elapsed = state["seconds"] + time.time() - start
-            print(f"step {state['step']}  loss {np.mean(running):.4f}  lr {lr:.2e}  renders {len(seeds)}  "
+            print(f"step {state['step']}  loss {np.mean(running):.4f}  lr {lr:.2e}  renders {len(stems)}  "
                   f"images {state['images_seen']}  {elapsed / 60:.1f} min", flush=True)
-            state["history"].append({"step": state["step"], "loss": float(np.mean(running)), "renders": len(seeds)})
+            state["history"].append({"step": state["step"], "loss": float(np.mean(running)), "renders": len(stems)})
             running = []
         if time.time() - last_checkpoint > args.checkpoint_minutes * 60:
-            write_outputs(run_dir, model, optimizer, state, start, len(seeds))
+            write_outputs(run_dir, model, optimizer, state, start, len(stems))
             last_checkpoint = time.time()
-    write_outputs(run_dir, model, optimizer, state, start, len(seeds))
+    write_outputs(run_dir, model, optimizer, state, start, len(stems))
 
 
 def write_outputs(run_dir, model, optimizer, state, start, n_renders):
     snapshot = dict(state, seconds=state["seconds"] + time.time() - start, renders=n_renders)
     save_checkpoint(run_dir / "last.pt", model, optimizer, snapshot)
     export_weights(model, ENCODER_WIDTHS, run_dir / "portrait_depth.pt")
+    export_weights(model, ENCODER_WIDTHS, run_dir / f"step{state['step']}.pt")  # 1.8 MB: kept to pick from on validation
     (run_dir / "record.json").write_text(json.dumps({k: v for k, v in snapshot.items() if k != "history"}, indent=1))
     print(f"checkpoint at step {state['step']} ({n_renders} renders)", flush=True)
 
