@@ -142,6 +142,10 @@ def load(name):
 
     if name in heldout_photos3.NAMES_3:
         return heldout_photos3.load(name)
+    from models import heldout_photos4
+
+    if name in heldout_photos4.NAMES_4:
+        return heldout_photos4.load(name)
     raise ValueError(f"no held-out photo called {name!r}")
 
 

