@@ -8,10 +8,10 @@ geometry, core/depth_prior.py), side by side, on these test sets.
     share of pairs whose order is wrong (a tie counts as wrong). These photos also picked the shipped
     checkpoint: not held out;
 (d) held-out ordinal pairs on photos no training, tuning or checkpoint choice looked at, each set frozen in
-    git before any method ran on it: the fourth (models/ordinal_pairs_heldout4.json, heldout_photos4.py); the
-    third (ordinal_pairs_heldout3.json, heldout_photos3.py); the second (ordinal_pairs_heldout2.json,
-    heldout_photos2.py) and the first (ordinal_pairs_heldout.json, heldout_photos.py), whose results were each
-    looked at once before the composition was revised;
+    git before any method ran on it: the fourth (models/ordinal_pairs_heldout4.json, heldout_photos4.py),
+    never used to revise anything; the third (ordinal_pairs_heldout3.json, heldout_photos3.py), the second
+    (ordinal_pairs_heldout2.json, heldout_photos2.py) and the first (ordinal_pairs_heldout.json,
+    heldout_photos.py), whose results were each looked at once before the composition was revised;
 (e) face relief: Spearman correlation between a method's disparity at the Face Mesh landmarks the camera
     sees (a z-buffer of the Face Mesh surface; all 468 as well) and the landmarks' own nearness (-z), for
     every face of at least 80 px in the real photos. The shipped depth takes its face relief from those
@@ -319,7 +319,7 @@ def main():
         ("Middlebury motorcycle: δ1 ↑", [motorcycle[m][1] for m in METHODS]),
     ]
     for label, scores in ((f"held-out real photos, fourth set, ordinal ({n_heldout4} pairs)", heldout4),
-                          (f"held-out real photos, third set, ordinal ({n_heldout3} pairs)", heldout3),
+                          (f"held-out real photos, third set, ordinal ({n_heldout3} pairs, looked at once)", heldout3),
                           (f"held-out real photos, second set, ordinal ({n_heldout2} pairs, looked at once)", heldout2),
                           (f"held-out real photos, first set, ordinal ({n_heldout} pairs, looked at once)", heldout),
                           (f"portraits that picked the checkpoint, ordinal ({n_pairs} pairs, not held out)", whdr)):
