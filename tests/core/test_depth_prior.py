@@ -91,9 +91,9 @@ def test_face_relief_follows_the_face_mesh_where_the_camera_sees_it(path):
     seen = evaluate.visible_landmarks(points, evaluate.VISIBLE_TOLERANCE * face.width)
     assert seen.sum() >= 300
     x, y = np.round(points[seen, 0]).astype(int), np.round(points[seen, 1]).astype(int)
-    assert evaluate.spearman(nearness[y, x], -points[seen, 2]) >= 0.95
+    shipped = evaluate.spearman(nearness[y, x], -points[seen, 2])
     network = depth.network_nearness(rgb, segment.person_mask(rgb))
-    assert evaluate.spearman(network[y, x], -points[seen, 2]) < 0.8  # the network alone had less of it
+    assert shipped >= max(0.95, evaluate.spearman(network[y, x], -points[seen, 2]))  # never less than the network's
 
 
 def test_the_face_mesh_front_surface_hides_what_is_behind_it():
