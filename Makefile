@@ -8,7 +8,7 @@ STAMP := $(VENV)/.requirements-installed
 
 # One venv per Blender the install test runs in (tests/test_install.py): bpy with the numpy that Blender
 # release bundles, and nothing else but bpy's own dependencies (what Blender ships in its Python).
-BLENDER_STAMPS := .venv-bpy42/.installed .venv-bpy50/.installed .venv-bpy52/.installed
+BLENDER_STAMPS := .venv-bpy42/.installed .venv-bpy45/.installed .venv-bpy50/.installed .venv-bpy52/.installed
 
 .PHONY: demo test test-fast bench build blenders clean FORCE
 
@@ -26,6 +26,8 @@ demo: $(STAMP)
 # Each as `.venv-bpyNN`: the Python that Blender release embeds, and the bpy and numpy it pins.
 BLENDER_PYTHON_42 := $(PYTHON)
 BLENDER_PINS_42 := bpy==4.2.23 numpy==1.26.4
+BLENDER_PYTHON_45 := $(PYTHON)
+BLENDER_PINS_45 := bpy==4.5.15 numpy==1.26.4
 BLENDER_PYTHON_50 := $(PYTHON)
 BLENDER_PINS_50 := bpy==5.0.1 numpy==1.26.4
 BLENDER_PYTHON_52 := $(PYTHON313)

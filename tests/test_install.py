@@ -1,9 +1,9 @@
-"""End-to-end check of the built extension in three real Blenders: build the linux zip, install it into a
+"""End-to-end check of the built extension in four real Blenders: build the linux zip, install it into a
 fresh Blender user folder the way a user would ("Install from Disk"), enable it, then make a 3D photo with it.
 
-Blender 4.2.23 and 5.0.1 (Python 3.11, numpy 1.26) and 5.2.3 (Python 3.13, numpy 2.3) each run from a venv
-of their own (`make blenders`: .venv-bpy42, .venv-bpy50, .venv-bpy52) that holds bpy and nothing but what the
-bpy wheel depends on, which is what Blender bundles in its Python. Everything Blender-side runs in a
+Blender 4.2.23, 4.5.15 and 5.0.1 (Python 3.11, numpy 1.26) and 5.2.3 (Python 3.13, numpy 2.3) each run from a
+venv of their own (`make blenders`: .venv-bpy42, .venv-bpy45, .venv-bpy50, .venv-bpy52) that holds bpy and
+nothing but what the bpy wheel depends on, which is what Blender bundles in its Python. Everything Blender-side runs in a
 subprocess of that venv's Python in isolated mode (-I: no PYTHON* variables, no user site), with its own HOME
 and BLENDER_USER_RESOURCES in a fresh temporary folder, so the development venv (torch, mediapipe, cv2...)
 is out of sight: a wheel missing from the extension would fail here.
@@ -32,7 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 ADDON_MODULE = "bl_ext.user_default.portrait3d_blender"
 
 # (Blender version, its venv, its Python): the releases the manifest's version range is drawn from.
-BLENDERS = (("4.2.23", ".venv-bpy42", "3.11"), ("5.0.1", ".venv-bpy50", "3.11"), ("5.2.3", ".venv-bpy52", "3.13"))
+BLENDERS = (("4.2.23", ".venv-bpy42", "3.11"), ("4.5.15", ".venv-bpy45", "3.11"), ("5.0.1", ".venv-bpy50", "3.11"),
+            ("5.2.3", ".venv-bpy52", "3.13"))
 
 # Modules that must come from the extension's wheels, installed into the user folder.
 FROM_WHEELS = ("mediapipe", "mediapipe.tasks.python.vision", "cv2", "PIL", "matplotlib")
