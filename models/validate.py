@@ -23,6 +23,9 @@ def main():
     parser.add_argument("--weights", type=Path, nargs="+", required=True)
     parser.add_argument("--data", type=Path, nargs="+", required=True, help="folders of validation renders")
     args = parser.parse_args()
+    for folder in args.data:
+        if not any(folder.glob("*_meta.json")):
+            parser.error(f"{folder} holds no renders (*_meta.json): make them with datagen.py, see models/README.md")
     import torch
 
     torch.set_num_threads(1)
