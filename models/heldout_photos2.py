@@ -87,7 +87,10 @@ def real_photo(key, member, box, scale):
         grey = np.asarray(pickle.loads(data)).astype(np.uint8)
         rgb = np.repeat(grey[..., None], 3, axis=2)
     else:
-        rgb = np.array(Image.open(io.BytesIO(data)).convert("RGB"))
+        image = Image.open(io.BytesIO(data))
+        if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:  # a cut-out: on white, as viewers show it
+            image = Image.alpha_composite(Image.new("RGBA", image.size, "white"), image.convert("RGBA"))
+        rgb = np.array(image.convert("RGB"))
     if box is not None:
         x0, y0, x1, y1 = box
         rgb = rgb[y0:y1, x0:x1]
