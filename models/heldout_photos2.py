@@ -88,7 +88,7 @@ def real_photo(key, member, box, scale):
         rgb = np.repeat(grey[..., None], 3, axis=2)
     else:
         image = Image.open(io.BytesIO(data))
-        if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:  # a cut-out: on white, as viewers show it
+        if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:  # a cut-out: on white, as viewers do
             image = Image.alpha_composite(Image.new("RGBA", image.size, "white"), image.convert("RGBA"))
         rgb = np.array(image.convert("RGB"))
     if box is not None:

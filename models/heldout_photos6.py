@@ -62,7 +62,8 @@ REAL_6 = {
     "clock_held_up": ("opencv-python",
                       OPENCV_DOC + "imgproc/threshold_inRange/images/Threshold_inRange_Tutorial_Result_input.jpeg",
                       None, 1.0),
-    "lawn_walkers": ("opencv-python", OPENCV_DOC + "others/images/Background_Subtraction_Tutorial_frame.jpg", None, 1.0),
+    "lawn_walkers": ("opencv-python", OPENCV_DOC + "others/images/Background_Subtraction_Tutorial_frame.jpg",
+                     None, 1.0),
 }
 NAMES_6 = tuple(REAL_6)
 EVALUATION_ONLY_6 = NAMES_6  # no photo licence stated by any of the packages: never in docs/ or tests
