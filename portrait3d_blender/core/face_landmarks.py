@@ -104,17 +104,23 @@ def photo_faces(rgb):
             for face in found if face_landmarks(framed, face) is not None]
 
 
-def confirmed_faces(rgb, faces, limit=8):
-    """The faces among the `limit` biggest of `faces` that the Face Mesh model also sees as faces, each with
-    its landmarks: [(FaceBox, 468×3 float32)].
+def confirmed_faces(rgb, detected=None, limit=8):
+    """The faces the fine search (`segment.all_faces(fine=True)`) finds in `rgb` that the Face Mesh model also
+    sees as faces, the `limit` biggest, each with its landmarks: [(FaceBox, 468×3 float32)]. `detected`: the
+    detector's boxes on the whole of `rgb`, if known.
 
-    The detector on small tiles (segment.all_faces(fine=True)) also fires on badges, patterns and pets; the
-    landmark model's face flag tells them apart (measured on the held-out composites: real faces score 20 to
-    23, a suit's badge -0.6, a dog -1.6).
+    The detector on small tiles also fires on badges, patterns and pets; the landmark model's face flag tells
+    them apart (measured on the held-out composites: real faces score 20 to 23, a suit's badge -0.6, a dog
+    -1.6). Each box is checked before it is kept, so a false one hides no real face behind it.
     """
-    biggest = sorted(faces, key=lambda face: face.width * face.height, reverse=True)[:limit]
-    found = [(face, face_landmarks(rgb, face)) for face in biggest]
-    return [(face, points) for face, points in found if points is not None]
+    found = {}  # id of a box → its landmarks, or None: each box goes through the landmark model once
+
+    def is_face(face):
+        found[id(face)] = face_landmarks(rgb, face)
+        return found[id(face)] is not None
+
+    faces = segment.all_faces(rgb, fine=True, detected=detected, is_face=is_face)
+    return [(face, found[id(face)]) for face in faces[:limit]]
 
 
 @functools.lru_cache(maxsize=1)

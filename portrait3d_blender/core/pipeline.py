@@ -116,7 +116,7 @@ def find_people(rgb, mask, detected=None):
 
     if not segment.has_person(mask):
         return []
-    return confirmed_faces(rgb, segment.all_faces(rgb, fine=True, detected=detected))
+    return confirmed_faces(rgb, detected)
 
 
 def is_a_face(rgb, face):
