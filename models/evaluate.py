@@ -8,9 +8,9 @@ geometry, core/depth_prior.py), side by side, on these test sets.
     share of pairs whose order is wrong (a tie counts as wrong). These photos also picked the shipped
     checkpoint: not held out;
 (d) held-out ordinal pairs on photos no training, tuning or checkpoint choice looked at, each set frozen in
-    git before any method ran on it: the sixth (models/ordinal_pairs_heldout6.json, heldout_photos6.py), not
-    yet run by any method; the fifth (ordinal_pairs_heldout5.json, heldout_photos5.py), looked at once, on the
-    shipped blend; the fourth (ordinal_pairs_heldout4.json, heldout_photos4.py), looked at once per model and
+    git before any method ran on it: the sixth (models/ordinal_pairs_heldout6.json, heldout_photos6.py), looked
+    at once, on step 3710 of run mh2; the fifth (ordinal_pairs_heldout5.json, heldout_photos5.py), looked at
+    once, on the blend that shipped before it; the fourth (ordinal_pairs_heldout4.json, heldout_photos4.py), looked at once per model and
     never used to revise anything; the third (ordinal_pairs_heldout3.json, heldout_photos3.py), the second
     (ordinal_pairs_heldout2.json, heldout_photos2.py) and the first (ordinal_pairs_heldout.json,
     heldout_photos.py), whose results were each looked at once before the composition was revised. A set's
@@ -327,7 +327,7 @@ def main():
         ("Middlebury motorcycle: AbsRel ↓", [motorcycle[m][0] for m in METHODS]),
         ("Middlebury motorcycle: δ1 ↑", [motorcycle[m][1] for m in METHODS]),
     ]
-    for label, scores in ((f"held-out real photos, sixth set, ordinal ({n_heldout6} pairs, not yet looked at)",
+    for label, scores in ((f"held-out real photos, sixth set, ordinal ({n_heldout6} pairs, looked at once)",
                            heldout6),
                           (f"held-out real photos, fifth set, ordinal ({n_heldout5} pairs, looked at once)",
                            heldout5),
