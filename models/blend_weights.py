@@ -3,12 +3,13 @@
 A fine-tune fits its new data better and can lose what the weights it started from did well. When both
 checkpoints descend from the same run, every point on the straight line between their weights is a working
 network, and the points in between often hold up better on data unlike either's training data than both ends
-(Wortsman et al., "Robust fine-tuning of zero-shot models", 2022). The shipped weights are one such point: the
-MakeHuman fine-tune (models/finetune_mh_step4271.pt) blended with the weights it started from
-(models/pretrained_step3370.pt); models/README.md has the record of how alpha was picked.
+(Wortsman et al., "Robust fine-tuning of zero-shot models", 2022). For part of one session the shipped weights
+were such a point, the MakeHuman fine-tune (models/finetune_mh_step4271.pt) blended with the weights it started
+from (models/pretrained_step3370.pt), and the next fine-tuning was weighed against its blends with
+step 3370; models/README.md section 4 has the record of both picks.
 
     .venv/bin/python models/blend_weights.py models/pretrained_step3370.pt models/finetune_mh_step4271.pt \\
-        --alpha 0.75 --out models/portrait_depth.pt
+        --alpha 0.75 --out /tmp/blend.pt
 
 BatchNorm's running statistics are blended like the weights; integer buffers (the batch counters) are the
 second checkpoint's. Needs torch (development only).
@@ -23,7 +24,7 @@ import torch
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from models.unet import WEIGHTS_FORMAT, load_checkpoint  # noqa: E402
+from models.unet import load_checkpoint, read_checkpoint  # noqa: E402
 
 
 def blend(first, second, alpha):
@@ -47,10 +48,10 @@ def main():
     args = parser.parse_args()
     if not 0.0 <= args.alpha <= 1.0:
         parser.error("--alpha must lie between 0 and 1")
-    first, second = (torch.load(path, map_location="cpu", weights_only=True) for path in (args.first, args.second))
-    for path, checkpoint in ((args.first, first), (args.second, second)):
-        if not isinstance(checkpoint, dict) or checkpoint.get("format") != WEIGHTS_FORMAT:
-            parser.error(f"{path} is not a {WEIGHTS_FORMAT} checkpoint")
+    try:
+        first, second = read_checkpoint(args.first), read_checkpoint(args.second)
+    except ValueError as error:
+        parser.error(str(error))
     torch.save(blend(first, second, args.alpha), args.out)
     load_checkpoint(args.out)  # it loads as the network it claims to be
     print(f"{args.out}: {1 - args.alpha:.2f} × {args.first.name} + {args.alpha:.2f} × {args.second.name}")

@@ -94,11 +94,18 @@ class PortraitDepthUNet(nn.Module):
         return predictions
 
 
-def load_checkpoint(path):
-    """The network of a weights-only checkpoint, in eval mode. Pickled code is refused by `weights_only=True`."""
+def read_checkpoint(path):
+    """A weights-only checkpoint's dict ({"format", "widths", "input_channels", "state_dict"}), checked for its
+    format. Pickled code is refused by `weights_only=True`."""
     checkpoint = torch.load(Path(path), map_location="cpu", weights_only=True)
     if not isinstance(checkpoint, dict) or checkpoint.get("format") != WEIGHTS_FORMAT:
         raise ValueError(f"{path} is not a {WEIGHTS_FORMAT} checkpoint")
+    return checkpoint
+
+
+def load_checkpoint(path):
+    """The network of a weights-only checkpoint (`read_checkpoint`), in eval mode."""
+    checkpoint = read_checkpoint(path)
     network = PortraitDepthUNet(widths=tuple(checkpoint["widths"]), input_channels=int(checkpoint["input_channels"]))
     network.load_state_dict(checkpoint["state_dict"])
     return network.eval()

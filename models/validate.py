@@ -44,5 +44,6 @@ def main():
                 cells.append(f"{score['person'][0]:.4f}, {score['image'][0]:.3f}, {heads}")
         print(f"| {weights} | " + " | ".join(cells) + " |")
 
+
 if __name__ == "__main__":
     main()
