@@ -12,9 +12,9 @@ person mask damaged the way MediaPipe's masks are (shifted edges, softness, hole
     .venv/bin/python models/train.py --data models/data/train --run first --minutes 40 --threads 1
     .venv/bin/python models/train.py --data models/data/train --run first --minutes 60 --resume
 
-Checkpoints go to models/runs/<run>/last.pt (resumable); every checkpoint also writes the shipped weights
-format to models/runs/<run>/portrait_depth.pt. Copy that to models/portrait_depth.pt once evaluate.py says
-it is better, then run models/export_onnx.py: the add-on runs the ONNX export, not the .pt.
+Checkpoints go to models/runs/<run>/last.pt (resumable); every checkpoint also writes its weights in the
+shipped format to models/runs/<run>/stepN.pt. Copy the one validation picks to models/portrait_depth.pt, then
+run models/export_onnx.py: the add-on runs the ONNX export, not the .pt.
 """
 
 import argparse
@@ -339,7 +339,6 @@ def main():
 def write_outputs(run_dir, model, optimizer, state, start, n_renders):
     snapshot = dict(state, seconds=state["seconds"] + time.time() - start, renders=n_renders)
     save_checkpoint(run_dir / "last.pt", model, optimizer, snapshot)
-    export_weights(model, ENCODER_WIDTHS, run_dir / "portrait_depth.pt")
     export_weights(model, ENCODER_WIDTHS, run_dir / f"step{state['step']}.pt")  # 1.8 MB: kept to pick from on validation
     (run_dir / "record.json").write_text(json.dumps({k: v for k, v in snapshot.items() if k != "history"}, indent=1))
     print(f"checkpoint at step {state['step']} ({n_renders} renders)", flush=True)
