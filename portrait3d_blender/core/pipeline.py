@@ -132,12 +132,14 @@ def find_person(rgb, alpha=None):
     seen, since the segmenter alone also paints cats and cups. `alpha` (a cut-out's) bounds the mask."""
     from .face_landmarks import photo_faces
 
-    mask = segment.person_mask(rgb)
-    if alpha is not None:
-        mask = np.minimum(mask, alpha)  # a cut-out's transparent pixels are never the person
+    def within_alpha(mask):  # a cut-out's transparent pixels are never the person
+        return mask if alpha is None else np.minimum(mask, alpha)
+
+    mask = within_alpha(segment.person_mask(rgb))
     detected = photo_faces(rgb)  # the whole photo's faces, once for both searches
     face = segment.largest_face(rgb, mask, detected)
     people = find_people(rgb, mask, detected)
+    mask = within_alpha(segment.person_mask_near_faces(rgb, mask, [box for box, _ in people]))
     person_found = segment.has_person(mask) and (bool(people) or is_a_face(rgb, face) or segment.body_detected(rgb))
     if not person_found:
         return np.zeros_like(mask), face, [], False  # the segmenter's guess would only mislead depth
