@@ -140,7 +140,7 @@ def find_person(rgb, alpha=None):
     face = segment.largest_face(rgb, mask, detected)
     people = find_people(rgb, mask, detected)
     mask = within_alpha(segment.person_mask_near_faces(rgb, mask, [box for box, _ in people]))
-    person_found = segment.has_person(mask) and (bool(people) or is_a_face(rgb, face) or segment.body_detected(rgb))
+    person_found = segment.has_person(mask) and (bool(people) or is_a_face(rgb, face) or segment.body_detected(rgb, mask))
     if not person_found:
         return np.zeros_like(mask), face, [], False  # the segmenter's guess would only mislead depth
     return mask, face, people, True

@@ -25,6 +25,8 @@ MIN_PERSON_AREA = 0.005
 # crop's mask kept this many face widths each side of it (picked on synthetic validation, models/README.md).
 SMALL_FACE = 0.3
 BODY_CROP_ABOVE, BODY_CROP_BELOW, BODY_CROP_SIDE = 1.5, 6.0, 2.5
+BODY_SEARCH_PAD = 0.15  # `body_detected` looks again around the mask, this share of its side added each way
+MIN_BODY_SEARCH_PX = 16
 _lock = threading.Lock()  # one photo at a time through each task
 
 
@@ -148,15 +150,26 @@ def has_person(mask):
     return float((mask > 0.5).mean()) >= MIN_PERSON_AREA
 
 
-def body_detected(rgb):
+def body_detected(rgb, mask=None):
     """Whether MediaPipe's pose landmarker finds a body: a person seen from behind or too small for the face
-    detector.
+    detector. With a `mask`, also in the square around what it covers, padded by `BODY_SEARCH_PAD` of its side.
 
-    The selfie segmenter alone also paints cats and coffee cups as people, so a mask needs this or a face.
+    The selfie segmenter alone also paints cats and coffee cups as people, so a mask needs this or a face. The
+    pose detector misses a person who fills a small part of the photo (a rider at a barrel, walkers on a lawn,
+    basketball players in a park) and finds them framed closer; the cats, cups and cells stay bodiless there.
     """
+    views = [rgb]
+    rows, columns = np.nonzero(mask > 0.5) if mask is not None else ((), ())
+    if len(rows):
+        height, width = mask.shape
+        half = (1 + 2 * BODY_SEARCH_PAD) * max(rows.max() - rows.min(), columns.max() - columns.min()) / 2
+        centre_y, centre_x = (rows.min() + rows.max()) / 2, (columns.min() + columns.max()) / 2
+        top, bottom = max(0, int(centre_y - half)), min(height, int(np.ceil(centre_y + half)))
+        left, right = max(0, int(centre_x - half)), min(width, int(np.ceil(centre_x + half)))
+        if (bottom - top, right - left) != (height, width) and min(bottom - top, right - left) >= MIN_BODY_SEARCH_PX:
+            views.append(np.ascontiguousarray(rgb[top:bottom, left:right]))
     with _lock:
-        result = _pose_landmarker().detect(_mp_image(rgb))
-    return bool(result.pose_landmarks)
+        return any(_pose_landmarker().detect(_mp_image(view)).pose_landmarks for view in views)
 
 
 @dataclass

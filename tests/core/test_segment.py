@@ -77,7 +77,22 @@ def test_grayscale_photo_of_a_person():
 def test_photo_without_a_person():
     rgb = image.load_photo(COFFEE).working_rgb
     assert segment.largest_face(rgb) is None
-    assert not segment.body_detected(rgb)
+    mask = segment.person_mask(rgb)
+    assert segment.has_person(mask)  # the segmenter paints the cup as a person ...
+    assert not segment.body_detected(rgb) and not segment.body_detected(rgb, mask)  # ... but it has no body
+
+
+def test_a_small_body_is_found_framed_closer():
+    """The cameraman (grey, seen in profile behind his camera) pasted 120 px tall into a bedroom: the pose
+    detector finds no body in the whole photo, and finds his in the square around the mask."""
+    from models import heldout_photos
+
+    photo = heldout_photos.load("room_bed").astype(np.float32)
+    heldout_photos.paste(photo, *heldout_photos.cutout(heldout_photos.portrait("camera"), 120), 240, 300)
+    composite = (photo + 0.5).astype(np.uint8)
+    mask = segment.person_mask(composite)
+    assert not segment.body_detected(composite)
+    assert segment.body_detected(composite, mask)
 
 
 def test_people_are_detected_as_bodies():
