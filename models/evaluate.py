@@ -8,8 +8,8 @@ geometry, core/depth_prior.py), side by side, on these test sets.
     share of pairs whose order is wrong (a tie counts as wrong). These photos also picked the shipped
     checkpoint: not held out;
 (d) held-out ordinal pairs on photos no training, tuning or checkpoint choice looked at, each set frozen in
-    git before any method ran on it: the seventh (models/ordinal_pairs_heldout7.json, heldout_photos7.py), not
-    yet run by any method (its first run is pending, on the model that ships); the sixth
+    git before any method ran on it: the seventh (models/ordinal_pairs_heldout7.json, heldout_photos7.py),
+    looked at once, on step 4014 of run mh3 with the composition as it ships; the sixth
     (ordinal_pairs_heldout6.json, heldout_photos6.py), looked at once, on step 3710 of run mh2; the fifth
     (ordinal_pairs_heldout5.json, heldout_photos5.py), looked at once, on the blend that shipped before it; the
     fourth (ordinal_pairs_heldout4.json, heldout_photos4.py), looked at once per model and never used to
@@ -331,7 +331,7 @@ def main():
         ("Middlebury motorcycle: AbsRel ↓", [motorcycle[m][0] for m in METHODS]),
         ("Middlebury motorcycle: δ1 ↑", [motorcycle[m][1] for m in METHODS]),
     ]
-    for label, scores in ((f"held-out real photos, seventh set, ordinal ({n_heldout7} pairs, first run pending)",
+    for label, scores in ((f"held-out real photos, seventh set, ordinal ({n_heldout7} pairs, looked at once)",
                            heldout7),
                           (f"held-out real photos, sixth set, ordinal ({n_heldout6} pairs, looked at once)",
                            heldout6),
