@@ -8,8 +8,10 @@ geometry, core/depth_prior.py), side by side, on these test sets.
     share of pairs whose order is wrong (a tie counts as wrong). These photos also picked the shipped
     checkpoint: not held out;
 (d) held-out ordinal pairs on photos no training, tuning or checkpoint choice looked at, each set frozen in
-    git before any method ran on it: the seventh (models/ordinal_pairs_heldout7.json, heldout_photos7.py),
-    looked at once, on step 4014 of run mh3 with the composition as it ships; the sixth
+    git before any method ran on it: the eighth (models/ordinal_pairs_heldout8.json, heldout_photos8.py),
+    not yet run by any method: its first run is the one for the model that ships; the seventh
+    (ordinal_pairs_heldout7.json, heldout_photos7.py), looked at once, on step 4014 of run mh3 with the
+    composition as it ships; the sixth
     (ordinal_pairs_heldout6.json, heldout_photos6.py), looked at once, on step 3710 of run mh2; the fifth
     (ordinal_pairs_heldout5.json, heldout_photos5.py), looked at once, on the blend that shipped before it; the
     fourth (ordinal_pairs_heldout4.json, heldout_photos4.py), looked at once per model and never used to
@@ -47,7 +49,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 from models import (heldout_photos, heldout_photos2, heldout_photos3, heldout_photos4, heldout_photos5,  # noqa: E402
-                    heldout_photos6, heldout_photos7)
+                    heldout_photos6, heldout_photos7, heldout_photos8)
 from models.unet import load_checkpoint, numpy_network  # noqa: E402
 from portrait3d_blender.core import depth, face_landmarks, pipeline  # noqa: E402
 from portrait3d_blender.core.depth_prior import MIN_FACE_PX, ground_ramp  # noqa: E402
@@ -226,7 +228,8 @@ def spearman(a, b):
 
 FACE_PHOTOS = ("astronaut", "grace_hopper", "camera", "composite_room_pair", "composite_courtyard_pair",
                *heldout_photos2.NAMES_2, *heldout_photos3.NAMES_3, *heldout_photos4.NAMES_4,
-               *heldout_photos5.NAMES_5, *heldout_photos6.NAMES_6, *heldout_photos7.NAMES_7)
+               *heldout_photos5.NAMES_5, *heldout_photos6.NAMES_6, *heldout_photos7.NAMES_7,
+               *heldout_photos8.NAMES_8)
 
 
 def visible_landmarks(points, tolerance):
@@ -297,6 +300,7 @@ def main():
     parser.add_argument("--heldout5-pairs", type=Path, default=REPO_ROOT / "models/ordinal_pairs_heldout5.json")
     parser.add_argument("--heldout6-pairs", type=Path, default=REPO_ROOT / "models/ordinal_pairs_heldout6.json")
     parser.add_argument("--heldout7-pairs", type=Path, default=REPO_ROOT / "models/ordinal_pairs_heldout7.json")
+    parser.add_argument("--heldout8-pairs", type=Path, default=REPO_ROOT / "models/ordinal_pairs_heldout8.json")
     parser.add_argument("--people-data", type=Path, default=REPO_ROOT / "models/data/test_makehuman",
                         help="a test split of MakeHuman people (datagen.py --people makehuman); skipped if absent")
     parser.add_argument("--limit", type=int, default=1000, help="at most this many synthetic test renders")
@@ -318,6 +322,7 @@ def main():
     heldout5, n_heldout5 = ordinal_whdr(args.heldout5_pairs, methods)
     heldout6, n_heldout6 = ordinal_whdr(args.heldout6_pairs, methods)
     heldout7, n_heldout7 = ordinal_whdr(args.heldout7_pairs, methods)
+    heldout8, n_heldout8 = ordinal_whdr(args.heldout8_pairs, methods)
     relief, relief_all = face_relief(methods)
     milliseconds = inference_milliseconds(args.weights)
 
@@ -331,7 +336,9 @@ def main():
         ("Middlebury motorcycle: AbsRel ↓", [motorcycle[m][0] for m in METHODS]),
         ("Middlebury motorcycle: δ1 ↑", [motorcycle[m][1] for m in METHODS]),
     ]
-    for label, scores in ((f"held-out real photos, seventh set, ordinal ({n_heldout7} pairs, looked at once)",
+    for label, scores in ((f"held-out real photos, eighth set, ordinal ({n_heldout8} pairs, first run pending)",
+                           heldout8),
+                          (f"held-out real photos, seventh set, ordinal ({n_heldout7} pairs, looked at once)",
                            heldout7),
                           (f"held-out real photos, sixth set, ordinal ({n_heldout6} pairs, looked at once)",
                            heldout6),
@@ -369,6 +376,7 @@ def main():
             "heldout3_pairs": n_heldout3, "heldout4_whdr": heldout4, "heldout4_pairs": n_heldout4,
             "heldout5_whdr": heldout5, "heldout5_pairs": n_heldout5, "heldout6_whdr": heldout6,
             "heldout6_pairs": n_heldout6, "heldout7_whdr": heldout7, "heldout7_pairs": n_heldout7,
+            "heldout8_whdr": heldout8, "heldout8_pairs": n_heldout8,
             "face_relief_seen": relief, "face_relief_all": relief_all,
             "inference_ms": milliseconds, "weights_mb": weights_mb, "table": "\n".join(lines)}, indent=1))
 
