@@ -213,6 +213,23 @@ def test_a_face_keeps_its_head_inside_a_bigger_neighbours_shoulders():
     assert labels[90, 100] == 0 and labels[100, 60] == 0  # below its head, the front person's shoulder and body
 
 
+def test_a_face_keeps_its_own_skin_where_a_bigger_neighbours_head_leans_on_it():
+    """Two heads leant together: the bigger one's head seed reached over the smaller face's cheek and eye, which
+    then took the neighbour's depth instead of their own Face Mesh relief."""
+    person = np.ones((120, 220), bool)
+    big = segment.FaceBox(center_x=70, center_y=50, width=60, height=60, score=1.0)
+    small = segment.FaceBox(center_x=130, center_y=50, width=50, height=50, score=1.0)
+    angles = np.linspace(0, 2 * np.pi, 468, endpoint=False)
+    def oval(face):  # stand-in landmarks: an oval inside the box, as Face Mesh's outline lies
+        return np.stack([face.center_x + 0.4 * face.width * np.cos(angles),
+                         face.center_y + 0.5 * face.height * np.sin(angles), np.zeros(468)], 1).astype(np.float32)
+    cheek = (50, 112)  # inside the small face's outline and inside the big face's head seed
+    assert depth_prior.person_labels(person, [big, small])[cheek] == 0  # the box rule alone: the bigger wins
+    labels = depth_prior.person_labels(person, [big, small], [oval(big), oval(small)])
+    assert labels[cheek] == 1 and labels[50, 70] == 0 and labels[50, 130] == 1
+    assert labels[50, 97] == 0  # between the two outlines the bigger head still wins
+
+
 def test_a_face_is_sized_by_its_landmarks_the_same_however_it_is_found():
     """The detector's box of one face changes with the search that finds it; the landmarks' spread does not."""
     rgb = image.load_photo(GRACE_HOPPER).working_rgb
