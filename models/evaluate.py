@@ -57,6 +57,12 @@ from portrait3d_blender.core.depth_prior import MIN_FACE_PX, ground_ramp  # noqa
 TEST_SEED_START = 1_000_000
 METHODS = ("plane", "ramp", "inflation", "prior", "model", "shipped")
 HEAD_PAIR_RATIO = 1.15  # two rendered heads make a front/back pair when one is this much farther
+# The held-out ordinal sets, newest first as the table lists them: the suffix of `--heldoutN-pairs`, of
+# models/ordinal_pairs_heldoutN.json and of the JSON keys; the set's name; how often its numbers were seen.
+HELDOUT_SETS = (("8", "eighth", "first run pending"), ("7", "seventh", "looked at once"),
+                ("6", "sixth", "looked at once"), ("5", "fifth", "looked at once"),
+                ("4", "fourth", "looked at once per model"), ("3", "third", "looked at once"),
+                ("2", "second", "looked at once"), ("", "first", "looked at once"))
 VISIBLE_TOLERANCE = 0.05  # a landmark within this share of its face's width of the front surface is seen
 
 
@@ -293,14 +299,9 @@ def main():
     parser.add_argument("--weights", type=Path, default=REPO_ROOT / "models/portrait_depth.pt")
     parser.add_argument("--test-data", type=Path, default=REPO_ROOT / "models/data/test")
     parser.add_argument("--pairs", type=Path, default=REPO_ROOT / "models/ordinal_pairs.json")
-    parser.add_argument("--heldout-pairs", type=Path, default=REPO_ROOT / "models/ordinal_pairs_heldout.json")
-    parser.add_argument("--heldout2-pairs", type=Path, default=REPO_ROOT / "models/ordinal_pairs_heldout2.json")
-    parser.add_argument("--heldout3-pairs", type=Path, default=REPO_ROOT / "models/ordinal_pairs_heldout3.json")
-    parser.add_argument("--heldout4-pairs", type=Path, default=REPO_ROOT / "models/ordinal_pairs_heldout4.json")
-    parser.add_argument("--heldout5-pairs", type=Path, default=REPO_ROOT / "models/ordinal_pairs_heldout5.json")
-    parser.add_argument("--heldout6-pairs", type=Path, default=REPO_ROOT / "models/ordinal_pairs_heldout6.json")
-    parser.add_argument("--heldout7-pairs", type=Path, default=REPO_ROOT / "models/ordinal_pairs_heldout7.json")
-    parser.add_argument("--heldout8-pairs", type=Path, default=REPO_ROOT / "models/ordinal_pairs_heldout8.json")
+    for suffix, _, _ in HELDOUT_SETS:
+        parser.add_argument(f"--heldout{suffix}-pairs", type=Path,
+                            default=REPO_ROOT / f"models/ordinal_pairs_heldout{suffix}.json")
     parser.add_argument("--people-data", type=Path, default=REPO_ROOT / "models/data/test_makehuman",
                         help="a test split of MakeHuman people (datagen.py --people makehuman); skipped if absent")
     parser.add_argument("--limit", type=int, default=1000, help="at most this many synthetic test renders")
@@ -315,14 +316,8 @@ def main():
     people, n_people, n_heads = synthetic_split(args.people_data, methods, args.limit) if people_split else ({}, 0, 0)
     motorcycle = middlebury_motorcycle(methods)
     whdr, n_pairs = ordinal_whdr(args.pairs, methods)
-    heldout, n_heldout = ordinal_whdr(args.heldout_pairs, methods)
-    heldout2, n_heldout2 = ordinal_whdr(args.heldout2_pairs, methods)
-    heldout3, n_heldout3 = ordinal_whdr(args.heldout3_pairs, methods)
-    heldout4, n_heldout4 = ordinal_whdr(args.heldout4_pairs, methods)
-    heldout5, n_heldout5 = ordinal_whdr(args.heldout5_pairs, methods)
-    heldout6, n_heldout6 = ordinal_whdr(args.heldout6_pairs, methods)
-    heldout7, n_heldout7 = ordinal_whdr(args.heldout7_pairs, methods)
-    heldout8, n_heldout8 = ordinal_whdr(args.heldout8_pairs, methods)
+    heldout = {suffix: ordinal_whdr(getattr(args, f"heldout{suffix}_pairs"), methods)
+               for suffix, _, _ in reversed(HELDOUT_SETS)}  # {suffix: (scores, number of pairs)}
     relief, relief_all = face_relief(methods)
     milliseconds = inference_milliseconds(args.weights)
 
@@ -336,20 +331,10 @@ def main():
         ("Middlebury motorcycle: AbsRel ↓", [motorcycle[m][0] for m in METHODS]),
         ("Middlebury motorcycle: δ1 ↑", [motorcycle[m][1] for m in METHODS]),
     ]
-    for label, scores in ((f"held-out real photos, eighth set, ordinal ({n_heldout8} pairs, first run pending)",
-                           heldout8),
-                          (f"held-out real photos, seventh set, ordinal ({n_heldout7} pairs, looked at once)",
-                           heldout7),
-                          (f"held-out real photos, sixth set, ordinal ({n_heldout6} pairs, looked at once)",
-                           heldout6),
-                          (f"held-out real photos, fifth set, ordinal ({n_heldout5} pairs, looked at once)",
-                           heldout5),
-                          (f"held-out real photos, fourth set, ordinal ({n_heldout4} pairs, looked at once per model)",
-                           heldout4),
-                          (f"held-out real photos, third set, ordinal ({n_heldout3} pairs, looked at once)", heldout3),
-                          (f"held-out real photos, second set, ordinal ({n_heldout2} pairs, looked at once)", heldout2),
-                          (f"held-out real photos, first set, ordinal ({n_heldout} pairs, looked at once)", heldout),
-                          (f"portraits that picked the checkpoint, ordinal ({n_pairs} pairs, not held out)", whdr)):
+    ordinal_sets = [(f"held-out real photos, {name} set, ordinal ({heldout[suffix][1]} pairs, {seen})",
+                     heldout[suffix][0]) for suffix, name, seen in HELDOUT_SETS]
+    ordinal_sets.append((f"portraits that picked the checkpoint, ordinal ({n_pairs} pairs, not held out)", whdr))
+    for label, scores in ordinal_sets:
         rows.append((f"{label}: WHDR ↓", [scores[m]["all"] for m in METHODS]))
         for kind in sorted(k for k in scores["model"] if k != "all"):
             rows.append((f"  WHDR, {kind.replace('_', ' ')} pairs ↓", [scores[m][kind] for m in METHODS]))
@@ -371,12 +356,9 @@ def main():
         args.json.write_text(json.dumps({
             "weights": str(args.weights), "synthetic": synthetic, "synthetic_renders": n_renders,
             "makehuman": people, "makehuman_renders": n_people, "motorcycle": motorcycle,
-            "whdr": whdr, "pairs": n_pairs, "heldout_whdr": heldout, "heldout_pairs": n_heldout,
-            "heldout2_whdr": heldout2, "heldout2_pairs": n_heldout2, "heldout3_whdr": heldout3,
-            "heldout3_pairs": n_heldout3, "heldout4_whdr": heldout4, "heldout4_pairs": n_heldout4,
-            "heldout5_whdr": heldout5, "heldout5_pairs": n_heldout5, "heldout6_whdr": heldout6,
-            "heldout6_pairs": n_heldout6, "heldout7_whdr": heldout7, "heldout7_pairs": n_heldout7,
-            "heldout8_whdr": heldout8, "heldout8_pairs": n_heldout8,
+            "whdr": whdr, "pairs": n_pairs,
+            **{f"heldout{suffix}_{key}": value for suffix, (scores, n) in heldout.items()
+               for key, value in (("whdr", scores), ("pairs", n))},
             "face_relief_seen": relief, "face_relief_all": relief_all,
             "inference_ms": milliseconds, "weights_mb": weights_mb, "table": "\n".join(lines)}, indent=1))
 
