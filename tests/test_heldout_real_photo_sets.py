@@ -35,17 +35,10 @@ SETS = {
 NEW_ARCHIVES = {3, 4, 5, 7}
 # the photos and archives of every set before each: a set's photos must be new to the project
 EARLIER_NAMES = {3: set(heldout_photos.NAMES) | set(heldout_photos2.NAMES_2)}
-EARLIER_NAMES[4] = EARLIER_NAMES[3] | set(heldout_photos3.NAMES_3)
-EARLIER_NAMES[5] = EARLIER_NAMES[4] | set(heldout_photos4.NAMES_4)
-EARLIER_NAMES[6] = EARLIER_NAMES[5] | set(heldout_photos5.NAMES_5)
-EARLIER_NAMES[7] = EARLIER_NAMES[6] | set(heldout_photos6.NAMES_6)
-EARLIER_NAMES[8] = EARLIER_NAMES[7] | set(heldout_photos7.NAMES_7)
 EARLIER_PHOTOS = {3: dict(heldout_photos2.REAL)}
-EARLIER_PHOTOS[4] = {**EARLIER_PHOTOS[3], **heldout_photos3.REAL_3}
-EARLIER_PHOTOS[5] = {**EARLIER_PHOTOS[4], **heldout_photos4.REAL_4}
-EARLIER_PHOTOS[6] = {**EARLIER_PHOTOS[5], **heldout_photos5.REAL_5}
-EARLIER_PHOTOS[7] = {**EARLIER_PHOTOS[6], **heldout_photos6.REAL_6}
-EARLIER_PHOTOS[8] = {**EARLIER_PHOTOS[7], **heldout_photos7.REAL_7}
+for _number in sorted(SETS)[1:]:
+    EARLIER_NAMES[_number] = EARLIER_NAMES[_number - 1] | set(SETS[_number - 1][1])
+    EARLIER_PHOTOS[_number] = {**EARLIER_PHOTOS[_number - 1], **SETS[_number - 1][1]}
 
 
 def _frozen(number):
