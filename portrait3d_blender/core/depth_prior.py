@@ -5,7 +5,7 @@ mask, and unreliable on the layout of real scenes. MediaPipe's real-trained mode
 
 * people stand in front of what surrounds them;
 * a person's distance is about focal × 0.15 m / face width in pixels, so bigger faces are nearer and a
-  group's front row comes before its back row;
+  group's front row comes before its back row; and a face seen on someone's chest is in front of that body;
 * away from the people, lower in the frame is nearer (floors, tables and ground come towards the camera):
   the background is that ramp alone;
 * what a person's lowest pixels rest on (a floor, a table that hides the legs) is a plane that comes nearer
@@ -40,6 +40,9 @@ MAX_GROUND = 1.5  # the nearest ground, in disparity of the nearest face's perso
 SPREAD_TO_WIDTH = 2.9  # a face box's width over its landmarks' RMS spread in 3D (2.8-3.2 on single portraits)
 HEAD_SEED = 0.75  # a face keeps the ellipse through its box's corners (0.71 of its size from the centre) and a little more
 BODY_DROP = 0.25  # weight of vertical over horizontal distance, in face sizes, when no pixel is claimed
+CHEST = ((1.2, 4.0), 0.8)  # a face this far below another's centre (rows, in its heights) and this near its
+# midline (columns, in its widths) lies on that body's chest, not beside its shoulder where a face can peek over
+CHEST_STEP = 1.1  # a face on another's chest is at least this much nearer (in disparity) than that body
 
 
 def _percentiles(values, low=2.0, high=98.0):
@@ -54,14 +57,14 @@ def ground_ramp(height, width):
     return np.broadcast_to(rows, (height, width))
 
 
-def person_labels(person, faces, landmarks=None):
+def person_labels(person, faces, landmarks=None, nearness=None):
     """For each person pixel, the index of the face whose body it belongs to; -1 outside, len(faces) if none.
 
     A face claims its head (from the top of the hair to the chin) and, below the chin, the pixels within a
     shoulder's width of its centre. Each face keeps its own head, the ellipse `HEAD_SEED` about its centre,
     whatever else claims it, and above all its own skin: the hull of its Face Mesh landmarks (`landmarks`,
-    a list parallel to `faces` of 468×3 arrays or None). Elsewhere, where two claim a pixel the bigger face
-    wins (the nearer person covers the farther one). Pixels no face claims take the label of the nearest
+    a list parallel to `faces` of 468×3 arrays or None). Elsewhere, where two claim a pixel the nearer face
+    wins, the nearer person covering the farther (`nearness`, parallel to `faces`; default the box widths). Pixels no face claims take the label of the nearest
     claimed pixel; with none claimed, of the nearest face measured in that face's own size, vertical
     distance counting a quarter.
     """
@@ -73,7 +76,8 @@ def person_labels(person, faces, landmarks=None):
     import cv2
 
     rows, columns = np.nonzero(person)
-    order = np.argsort([-face.width for face in faces], kind="stable")  # biggest first
+    nearness = [face.width for face in faces] if nearness is None else nearness
+    order = np.argsort(-np.asarray(nearness, np.float64), kind="stable")  # nearest first
     centres = np.array([[faces[k].center_x, faces[k].center_y] for k in order], np.float32)
     sizes = np.array([[faces[k].width, faces[k].height] for k in order], np.float32)
     dx = (columns[None, :] - centres[:, :1]) / sizes[:, :1]
@@ -213,6 +217,25 @@ def ground_before_people(disparity, labels, faces):
     return np.minimum(ground, MAX_GROUND) if ground.any() else None
 
 
+def on_chests(faces, sizes):
+    """`sizes` (face widths for distance) raised so that a face seen on another's chest comes nearer than it.
+
+    No one's face shows through the chest of someone in front of it, so a face there is in front of that body:
+    a front row before the back row whose bodies it hides, a child before a parent. This holds where face
+    sizes do not: on a squad photo, faces of 20-28 px, the back row's measured up to a quarter bigger.
+    Faces are taken from the top of the frame down, so a chain of rows comes forward row by row.
+    """
+    sizes = list(sizes)
+    (low, high), midline = CHEST
+    for a in sorted(range(len(faces)), key=lambda k: faces[k].center_y):
+        for b in range(len(faces)):
+            rows = (faces[a].center_y - faces[b].center_y) / faces[b].height
+            columns = abs(faces[a].center_x - faces[b].center_x) / faces[b].width
+            if low <= rows <= high and columns <= midline:
+                sizes[a] = max(sizes[a], CHEST_STEP * sizes[b])
+    return sizes
+
+
 def face_size(face, points=None):
     """A face's width in pixels, for its distance: from its Face Mesh landmarks when there are some (their
     spread in 3D, which neither a turn of the head nor the detector's search changes), else its box.
@@ -253,8 +276,8 @@ def compose_disparity(network_nearness, mask, faces, landmarks=None, focal=None)
     kept = [k for k, face in enumerate(faces)
             if person[min(height - 1, max(0, int(face.center_y))), min(width - 1, max(0, int(face.center_x)))]]
     faces, landmarks = [faces[k] for k in kept], [landmarks[k] for k in kept]
-    labels = person_labels(person, faces, landmarks)
-    sizes = [face_size(face, points) for face, points in zip(faces, landmarks)]
+    sizes = on_chests(faces, [face_size(face, points) for face, points in zip(faces, landmarks)])
+    labels = person_labels(person, faces, landmarks, sizes)
     widest = max(sizes, default=1.0)
     disparity = np.zeros((height, width), np.float32)
     for k in range(len(faces) + 1):

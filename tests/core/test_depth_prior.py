@@ -221,6 +221,19 @@ def test_people_are_labelled_by_the_face_whose_body_they_hold():
     assert (labels[~person] == -1).all()
 
 
+def test_a_face_on_another_bodys_chest_is_in_front_of_it():
+    """Rows of a squad, faces about 25 px: the back row's measured bigger than the front row's below them, which
+    put the front row behind the bodies it hides. A face peeking over a shoulder, beside the chest, is not moved."""
+    back = segment.FaceBox(center_x=214, center_y=90, width=27, height=27, score=1.0)
+    front = segment.FaceBox(center_x=203, center_y=143, width=26, height=26, score=1.0)  # two faces lower
+    peeking = segment.FaceBox(center_x=250, center_y=112, width=20, height=20, score=1.0)  # beside back's shoulder
+    sizes = depth_prior.on_chests([back, front, peeking], [25.3, 20.1, 15.0])
+    assert sizes[1] >= depth_prior.CHEST_STEP * sizes[0] and sizes[0] == 25.3 and sizes[2] == 15.0
+    person = np.ones((200, 300), bool)
+    labels = depth_prior.person_labels(person, [back, front, peeking], nearness=sizes)
+    assert labels[170, 203] == 1  # below the front face, its own body, not the back row's it stands before
+
+
 def test_a_face_keeps_its_head_inside_a_bigger_neighbours_shoulders():
     """The back row's head beside a front-row shoulder: it was the shoulder's, and the back row's face lost its
     Face Mesh relief (the seaside group's boy: Spearman 0.10 at his landmarks)."""
