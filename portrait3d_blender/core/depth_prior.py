@@ -18,7 +18,7 @@ nearness in [0, 1] as `depth.normalise_nearness` does.
 
 import numpy as np
 
-from .fill import extend_into
+from .fill import extend_into, normalised_blur
 
 BODY_DEPTH_FACES = 2.0  # front of the chest to the back of the head (0.3 m), in face-box widths (0.15 m)
 MAX_RELIEF = 0.5  # a person's relief in disparity never spans more than half of its level
@@ -157,8 +157,7 @@ def blend_face_relief(disparity, region, face, points, level, focal):
     # that way, 0.0470 / 0.0513 this way); the raw slope kept the network's steps at the hair and jaw, which
     # tore the mesh (Grace Hopper under the chin: 1.14 % of quads flat, 2.55 % raw, 0.71 % smoothed).
     network = disparity[box]
-    weight = cv2.GaussianBlur(inside.astype(np.float32), (0, 0), grow / 4)
-    smooth = cv2.GaussianBlur(network * inside, (0, 0), grow / 4) / np.maximum(weight, 1e-6)
+    smooth = normalised_blur(network, inside, grow / 4)
     field = _fit_to(-z / focal * level, network, covered)
     change = extend_into(np.where(covered, field - smooth, 0.0).astype(np.float32), covered, grow)
     face_field = np.where(covered, field, smooth + change)
