@@ -154,7 +154,7 @@ def blend_face_relief(disparity, region, face, points, level, focal):
     # Off the mesh (and in the eyes and mouth it leaves open) the network's slope down the cheeks, ears and
     # neck is kept, smoothed, with what the landmarks changed at the mesh's edge carried onto it. Carrying the
     # face's edge values instead flattened the head there (MakeHuman validation person AbsRel 0.0535 / 0.0536
-    # that way, 0.0470 / 0.0513 this way); the raw slope kept the network's steps at the hair and jaw, which
+    # that way, 0.0471 / 0.0513 this way); the raw slope kept the network's steps at the hair and jaw, which
     # tore the mesh (Grace Hopper under the chin: 1.14 % of quads flat, 2.55 % raw, 0.71 % smoothed).
     network = disparity[box]
     smooth = normalised_blur(network, inside, grow / 4)
