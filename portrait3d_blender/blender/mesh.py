@@ -76,6 +76,8 @@ def _same_topology(mesh, arrays):
         return False
 
     def stored(name, key, expected):
+        if name not in mesh.attributes:
+            return False
         values = np.empty(expected.size, dtype=expected.dtype)
         mesh.attributes[name].data.foreach_get(key, values)
         return np.array_equal(values, expected.ravel())

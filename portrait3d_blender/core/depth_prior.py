@@ -64,9 +64,9 @@ def person_labels(person, faces, landmarks=None, nearness=None):
     shoulder's width of its centre. Each face keeps its own head, the ellipse `HEAD_SEED` about its centre,
     whatever else claims it, and above all its own skin: the hull of its Face Mesh landmarks (`landmarks`,
     a list parallel to `faces` of 468×3 arrays or None). Elsewhere, where two claim a pixel the nearer face
-    wins, the nearer person covering the farther (`nearness`, parallel to `faces`; default the box widths). Pixels no face claims take the label of the nearest
-    claimed pixel; with none claimed, of the nearest face measured in that face's own size, vertical
-    distance counting a quarter.
+    wins, the nearer person covering the farther (`nearness`, parallel to `faces`; default the box widths).
+    Pixels no face claims take the label of the nearest claimed pixel; with none claimed, of the nearest
+    face measured in that face's own size, vertical distance counting a quarter.
     """
     height, width = person.shape
     labels = np.full((height, width), -1, np.int32)
