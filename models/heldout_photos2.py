@@ -77,8 +77,9 @@ COMPOSITES_2 = {
 NAMES_2 = tuple(REAL) + tuple(VIEWS_2) + tuple(COMPOSITES_2)
 
 
-def real_photo(key, member, box, scale):
-    """A real photo from an archive as uint8 RGB, cropped to `box` and resized by `scale`."""
+def real_photo(key, member, box, scale, clockwise=0):
+    """A real photo from an archive as uint8 RGB, cropped to `box`, resized by `scale` and then turned upright by
+    `clockwise` degrees (a multiple of 90: for a photo stored on its side, as its album records it)."""
     import cv2
     from PIL import Image
 
@@ -97,7 +98,7 @@ def real_photo(key, member, box, scale):
     if scale != 1.0:
         size = (round(rgb.shape[1] * scale), round(rgb.shape[0] * scale))
         rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
-    return np.ascontiguousarray(rgb)
+    return np.ascontiguousarray(np.rot90(rgb, k=-(clockwise // 90)))
 
 
 def person(name):

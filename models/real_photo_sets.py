@@ -3,8 +3,8 @@
 and the command line that writes the photos out or runs that check.
 
 A set is a dict {name: (archive key of pinned_archives.ARCHIVES, member, crop box (x0, y0, x1, y1) in the
-member's pixels or None, scale after the crop)}, read by `heldout_photos2.real_photo`, and the JSON of its
-frozen pairs, whose `sizes` hold each photo's [width, height].
+member's pixels or None, scale after the crop[, degrees to turn it clockwise after that])}, read by
+`heldout_photos2.real_photo`, and the JSON of its frozen pairs, whose `sizes` hold each photo's [width, height].
 """
 
 import argparse

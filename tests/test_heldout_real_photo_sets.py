@@ -100,8 +100,8 @@ def _stand_in(photos, calls, sizes, wrong=None):
     """A stand-in for heldout_photos2.real_photo: a grey photo of the frozen size of the photo asked for."""
     by_spec = {spec: name for name, spec in photos.items()}
 
-    def real_photo(key, member, box, scale):
-        name = by_spec[(key, member, box, scale)]
+    def real_photo(*spec):
+        name = by_spec[spec]
         calls.append(name)
         width, height = sizes[name]
         if name == wrong:
@@ -160,6 +160,22 @@ def test_a_cut_out_photo_is_shown_on_white_and_an_opaque_one_is_unchanged(monkey
     assert (cut_out[0] == (10, 200, 30)).all() and (cut_out[1, 1:] == 255).all()
     assert np.abs(cut_out[1, 0].astype(int) - (132, 228, 142)).max() <= 1
     assert (heldout_photos2.real_photo("realesrgan", "opaque.png", None, 1.0) == rgba[..., :3]).all()
+
+
+def test_a_photo_stored_on_its_side_is_turned_clockwise_by_the_angle_given(monkeypatch):
+    """kphotoalbum's demo album (the ninth set) stores some photos on their side and records in its index.xml
+    the clockwise angle that shows them upright."""
+    from PIL import Image
+
+    rgb = np.arange(2 * 3 * 3, dtype=np.uint8).reshape(2, 3, 3)
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, format="PNG")
+    monkeypatch.setattr(pinned_archives, "member_bytes", lambda key, member: buffer.getvalue())
+    assert (heldout_photos2.real_photo("kphotoalbum", "side.png", None, 1.0) == rgb).all()
+    turned = heldout_photos2.real_photo("kphotoalbum", "side.png", None, 1.0, 90)
+    assert turned.shape == (3, 2, 3) and (turned[0, 0] == rgb[1, 0]).all() and (turned[0, 1] == rgb[0, 0]).all()
+    assert (heldout_photos2.real_photo("kphotoalbum", "side.png", None, 1.0, 180) == rgb[::-1, ::-1]).all()
+    assert (heldout_photos2.real_photo("kphotoalbum", "side.png", None, 1.0, 270) == np.rot90(rgb)).all()
 
 
 def _tar(members, mode):
