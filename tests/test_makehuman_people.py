@@ -114,3 +114,23 @@ def test_datagen_renders_a_makehuman_sample_whose_heads_lie_on_the_person_mask(t
     main = meta["people"][0]
     x, y = (int(round(v)) for v in main["head_pixel"])
     assert mask[max(0, y - 2):y + 3, max(0, x - 2):x + 3].any()  # the camera frames the main head
+
+
+@needs_assets
+@pytest.mark.slow
+def test_datagen_puts_a_table_before_the_people_or_renders_nothing(tmp_path):
+    """`--furniture-in-front`: what stands before the people at the foot of the frame is nearer than the main
+    head; a seed whose camera is too close for a table writes no files at all."""
+    import cv2
+
+    command = [sys.executable, str(REPO / "models/datagen.py"), "--people", "makehuman", "--furniture-in-front",
+               "--out", str(tmp_path), "--count", "2", "--start-seed", "50200"]
+    subprocess.run(command, check=True, capture_output=True, timeout=240)
+    assert not list(tmp_path.glob("0050201_*"))  # a close-up: no table fits under the head
+    meta = json.loads((tmp_path / "0050200_meta.json").read_text())
+    mask = cv2.imread(str(tmp_path / "0050200_mask.png"), cv2.IMREAD_GRAYSCALE) > 127
+    depth = np.load(tmp_path / "0050200_depth.npy").astype(np.float32)
+    table = meta["furniture_in_front"]
+    assert table["top_m"] > 0.3 and table["depth_m"] >= 0.2
+    foot = depth[-3:][~mask[-3:]]
+    assert foot.size and np.median(foot) < meta["people"][0]["head_distance_m"] - 0.2

@@ -36,6 +36,7 @@ CHIN_PER_FACE = 0.6  # from the face's centre down to the chin, in face heights
 HAIR_PER_FACE = 1.6  # from the face's centre up to the top of the hair or a hat, in face heights
 CONTACT_BAND = 0.02  # a person's lowest rows, as a share of the photo's height, that say what it rests on
 MIN_GROUND_SPAN = 0.1  # eye level to contact, as a share of the height: a shorter span makes too steep a plane
+NEAREST_PART = 98  # the percentile of a person's disparity taken as its nearest part (not a stray pixel)
 MAX_GROUND = 1.5  # the nearest ground, in disparity of the nearest face's person
 SPREAD_TO_WIDTH = 2.9  # a face box's width over its landmarks' RMS spread in 3D (2.8-3.2 on single portraits)
 HEAD_SEED = 0.75  # a face keeps the ellipse through its box's corners (0.71 of its size from the centre) and a little more
@@ -185,8 +186,10 @@ def ground_before_people(disparity, labels, faces):
     A person whose lowest pixels rest on the background, not on the frame's edge or another person, touches
     something there: the floor under the feet, or the table that hides the legs. That surface is taken as a
     plane, whose disparity is linear in the row and zero at the horizon, here the person's eye level (the
-    face's centre; the top of the body without a face): at the person's own disparity on the contact row, and
-    nearer below it. Above the contact it stays behind the person (`BEHIND_PEOPLE`).
+    face's centre; the top of the body without a face): on the contact row as near as the person's nearest
+    part, and nearer below it. A table before a person is nearer than its face (at the person's own depth
+    there, the table top came out behind the head); for a floor under the feet it hardly matters. Above the
+    contact it stays behind the person (`BEHIND_PEOPLE`).
     """
     height = labels.shape[0]
     rows = np.arange(height, dtype=np.float32)
@@ -209,7 +212,7 @@ def ground_before_people(disparity, labels, faces):
         horizon = faces[k].center_y if k < len(faces) else float(top)
         if bottom - horizon < MIN_GROUND_SPAN * height:
             continue
-        contact = float(np.median(disparity[lowest]))
+        contact = max(float(np.median(disparity[lowest])), float(np.percentile(disparity[region][::7], NEAREST_PART)))
         plane = contact * (rows - horizon) / (bottom - horizon)
         behind = BEHIND_PEOPLE * float(disparity[region].min())
         ground = np.maximum(ground, np.where(rows > bottom, plane, np.minimum(plane, behind)))
