@@ -72,7 +72,7 @@ def _same_topology(mesh, arrays):
         return False
     has = {name: name in mesh.attributes for name in (DISPLAY_UV_NAME, FILL_COLOR_NAME, FOREGROUND_NAME)}
     if has != {DISPLAY_UV_NAME: arrays.uvs is not arrays.display_uvs, FILL_COLOR_NAME: arrays.colors is not None,
-               FOREGROUND_NAME: arrays.foreground is not None} or PHOTO_UV_NAME not in mesh.attributes:
+               FOREGROUND_NAME: arrays.foreground is not None}:
         return False
 
     def stored(name, key, expected):
@@ -104,8 +104,8 @@ def replace_geometry(mesh, arrays):
     """Swap `mesh`'s geometry for `arrays` in place: its name, materials and users stay.
 
     Where a slider moved nothing but depth (the background of a layered photo, whose tears stay put), the
-    vertices keep their edges and quads and only their values are written: 1 ms instead of 24 ms for the
-    200,000 quads of the default mesh.
+    vertices keep their edges and quads and only their values are written: 12 ms, the read-back included,
+    instead of 28 ms for the 197,000 quads of the default background.
     """
     if _same_topology(mesh, arrays):
         _write_vertex_values(mesh, arrays)
