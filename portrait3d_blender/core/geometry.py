@@ -12,6 +12,7 @@ FULL_FRAME_DIAGONAL_MM = float(np.hypot(36.0, 24.0))
 DEFAULT_FOCAL_35MM = 50.0  # photos without EXIF: a normal lens, neither selfie-wide nor tele
 FAR_TO_NEAR_PER_STRENGTH = 2.0  # strength 1 puts the farthest point 3× as far as the nearest
 FACE_WIDTH_M = 0.16  # MediaPipe's face box is about this wide on an adult
+TOPOLOGIES_KEPT = 4  # meshes of this many quad masks share their topology (VertexGrid.mesh): a layered plan makes three
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,7 @@ class VertexGrid:
             np.stack([vertex[:, :-1], vertex[:, 1:]], axis=-1).reshape(-1, 2),
             np.stack([vertex[:-1], vertex[1:]], axis=-1).reshape(-1, 2),
         ])
+        self._topologies = {}  # keep.tobytes() -> what `mesh` shares between meshes of the same quads
 
     def sample(self, values):
         """A working-resolution map (H×W or H×W×C) at the vertices, bilinear."""
@@ -175,27 +177,50 @@ class VertexGrid:
 
         Vertices that no kept quad uses are dropped, so torn-off pieces cost nothing. `colors` (rows×columns×4,
         uint8 RGBA) become the mesh's per-vertex colours. Gathers go through flat indices and `np.take`, several
-        times faster than boolean indexing of rows.
+        times faster than boolean indexing of rows. The arrays that depend on `keep` alone are shared with
+        earlier meshes of the same quads and read-only.
         """
         if keep is None:
             keep = np.ones(self.quad_shape, dtype=bool)
+        topology = self._topology(keep)
+        used_vertices = topology["used_vertices"]
+        depth = np.take(np.asarray(vertex_depth, dtype=np.float32).ravel(), used_vertices)
+        rays = np.take(self.rays, used_vertices, axis=0)
+        return MeshArrays(
+            vertices=rays * depth[:, None] + np.asarray(camera_location, dtype=np.float32),
+            quads=topology["quads"],
+            uvs=topology["uvs"],
+            display_uvs=topology["display_uvs"],
+            material_indices=np.full(len(topology["quads"]), material_index, dtype=np.int32),
+            edges=topology["edges"],
+            corner_edges=topology["corner_edges"],
+            colors=None if colors is None else np.take(colors.reshape(-1, colors.shape[-1]), used_vertices, axis=0),
+        )
+
+    def _topology(self, keep):
+        """The vertices, quads, edges and UVs of a mesh of the quads where `keep` is True, for any depth.
+
+        A slider that moves depth (strength, the layers' offset) keeps the same quads, so these come from a small
+        cache of the last masks (a layered 3D photo makes three of this grid): half of a mesh's cost, and the
+        edges are most of it.
+        """
+        key = keep.tobytes()
+        topology = self._topologies.get(key)
+        if topology is not None:
+            return topology
         kept_quads = np.flatnonzero(keep)
         used = quad_corners(keep).ravel()
         used_vertices = np.flatnonzero(used)
         new_index = np.cumsum(used, dtype=np.int32) - 1
-        depth = np.take(np.asarray(vertex_depth, dtype=np.float32).ravel(), used_vertices)
-        quads = np.take(new_index, np.take(self.quads, kept_quads, axis=0))
-        rays = np.take(self.rays, used_vertices, axis=0)
         edge_ends, corner_edges = self._edges(keep, kept_quads)
-        return MeshArrays(
-            vertices=rays * depth[:, None] + np.asarray(camera_location, dtype=np.float32),
-            quads=quads,
-            **self._uvs_of(used_vertices),
-            material_indices=np.full(len(quads), material_index, dtype=np.int32),
-            edges=np.take(new_index, edge_ends),
-            corner_edges=corner_edges,
-            colors=None if colors is None else np.take(colors.reshape(-1, colors.shape[-1]), used_vertices, axis=0),
-        )
+        topology = dict(used_vertices=used_vertices, quads=np.take(new_index, np.take(self.quads, kept_quads, axis=0)),
+                        edges=np.take(new_index, edge_ends), corner_edges=corner_edges, **self._uvs_of(used_vertices))
+        for array in topology.values():
+            array.flags.writeable = False  # shared by every mesh of these quads
+        if len(self._topologies) >= TOPOLOGIES_KEPT:
+            self._topologies.pop(next(iter(self._topologies)))  # the oldest
+        self._topologies[key] = topology
+        return topology
 
     def _uvs_of(self, vertices):
         """Both UV sets of these grid vertices; one shared array when the texture is stored upright."""

@@ -63,3 +63,24 @@ def test_depth_from_nearness():
     assert natural[0] > natural[1] > natural[2]
     stronger = geometry.depth_from_nearness(nearness, 2.0, depth_strength=2.0)
     assert stronger[0] > natural[0]
+
+
+def test_a_mesh_of_the_same_quads_at_another_depth_moves_only_its_vertices():
+    """The topology cache behind a live depth slider: the second mesh of the same quads is what a fresh grid
+    builds, it shares the first's read-only quads, edges and UVs, and other quads get a topology of their own."""
+    intrinsics = geometry.Intrinsics.from_focal_35mm(128, 96)
+    camera = np.array([0.0, -1.0, 0.2], np.float32)
+    grid = geometry.VertexGrid(intrinsics, 64)
+    keep = np.random.default_rng(3).random(grid.quad_shape) < 0.8
+    near = grid.mesh(camera, grid.sample(_bumpy_depth()), keep)
+    far = grid.mesh(camera, grid.sample(1.5 * _bumpy_depth()), keep)
+    fresh_grid = geometry.VertexGrid(intrinsics, 64)
+    fresh = fresh_grid.mesh(camera, fresh_grid.sample(1.5 * _bumpy_depth()), keep)
+    for name in ("vertices", "quads", "uvs", "display_uvs", "material_indices", "edges", "corner_edges"):
+        np.testing.assert_array_equal(getattr(far, name), getattr(fresh, name))
+    assert far.quads is near.quads and far.edges is near.edges and not far.quads.flags.writeable
+    assert not np.allclose(far.vertices, near.vertices)
+    other = grid.mesh(camera, grid.sample(_bumpy_depth()), ~keep)
+    assert len(other.quads) == np.count_nonzero(~keep) and other.quads is not near.quads
+    with pytest.raises(ValueError):
+        far.quads[0, 0] = 1  # shared: a caller cannot change another mesh's quads
