@@ -12,7 +12,8 @@ FULL_FRAME_DIAGONAL_MM = float(np.hypot(36.0, 24.0))
 DEFAULT_FOCAL_35MM = 50.0  # photos without EXIF: a normal lens, neither selfie-wide nor tele
 FAR_TO_NEAR_PER_STRENGTH = 2.0  # strength 1 puts the farthest point 3× as far as the nearest
 FACE_WIDTH_M = 0.16  # MediaPipe's face box is about this wide on an adult
-TOPOLOGIES_KEPT = 4  # meshes of this many quad masks share their topology (VertexGrid.mesh): a layered plan makes three
+TOPOLOGIES_KEPT = 6  # quad masks whose topology VertexGrid.mesh keeps: a layered plan makes four (14-17 MB for the
+# default mesh of a 12 MP photo, beside the grid's own 10 MB), and going back to the last value makes no new one
 
 
 @dataclass(frozen=True)
@@ -200,13 +201,13 @@ class VertexGrid:
     def _topology(self, keep):
         """The vertices, quads, edges and UVs of a mesh of the quads where `keep` is True, for any depth.
 
-        A slider that moves depth (strength, the layers' offset) keeps the same quads, so these come from a small
-        cache of the last masks (a layered 3D photo makes three of this grid): half of a mesh's cost, and the
-        edges are most of it.
+        A change of depth (its strength, the tear threshold) keeps many layers' quads, so these come from a small
+        cache of the masks last used: half of a mesh's cost, and the edges are most of it.
         """
         key = keep.tobytes()
-        topology = self._topologies.get(key)
+        topology = self._topologies.pop(key, None)
         if topology is not None:
+            self._topologies[key] = topology  # the most recently used goes last
             return topology
         kept_quads = np.flatnonzero(keep)
         used = quad_corners(keep).ravel()
@@ -218,7 +219,7 @@ class VertexGrid:
         for array in topology.values():
             array.flags.writeable = False  # shared by every mesh of these quads
         if len(self._topologies) >= TOPOLOGIES_KEPT:
-            self._topologies.pop(next(iter(self._topologies)))  # the oldest
+            self._topologies.pop(next(iter(self._topologies)))  # the least recently used
         self._topologies[key] = topology
         return topology
 
