@@ -135,7 +135,7 @@ def load(name):
     if name in COMPOSITES:
         return composite(*COMPOSITES[name])
     from models import (heldout_photos2, heldout_photos3, heldout_photos4, heldout_photos5, heldout_photos6,
-                        heldout_photos7, heldout_photos8, heldout_photos9)
+                        heldout_photos7, heldout_photos8, heldout_photos9, heldout_photos10)
 
     for names, load_photo in ((heldout_photos2.NAMES_2, heldout_photos2.load),
                               (heldout_photos3.NAMES_3, heldout_photos3.load),
@@ -144,7 +144,8 @@ def load(name):
                               (heldout_photos6.NAMES_6, heldout_photos6.load),
                               (heldout_photos7.NAMES_7, heldout_photos7.load),
                               (heldout_photos8.NAMES_8, heldout_photos8.load),
-                              (heldout_photos9.NAMES_9, heldout_photos9.load)):
+                              (heldout_photos9.NAMES_9, heldout_photos9.load),
+                              (heldout_photos10.NAMES_10, heldout_photos10.load)):
         if name in names:
             return load_photo(name)
     raise ValueError(f"no held-out photo called {name!r}")

