@@ -60,7 +60,7 @@ METHODS = ("plane", "ramp", "inflation", "prior", "model", "shipped")
 HEAD_PAIR_RATIO = 1.15  # two rendered heads make a front/back pair when one is this much farther
 # The held-out ordinal sets, newest first as the table lists them: the suffix of `--heldoutN-pairs`, of
 # models/ordinal_pairs_heldoutN.json and of the JSON keys; the set's name; how often its numbers were seen.
-HELDOUT_SETS = (("10", "tenth", "first run pending"), ("9", "ninth", "its first run"),
+HELDOUT_SETS = (("10", "tenth", "first run pending"), ("9", "ninth", "looked at once"),
                 ("8", "eighth", "looked at once"), ("7", "seventh", "looked at once"), ("6", "sixth", "looked at once"),
                 ("5", "fifth", "looked at once"), ("4", "fourth", "looked at once per model"), ("3", "third", "looked at once"),
                 ("2", "second", "looked at once"), ("", "first", "looked at once"))
