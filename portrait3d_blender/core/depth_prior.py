@@ -212,9 +212,10 @@ def ground_before_people(disparity, labels, faces):
         horizon = faces[k].center_y if k < len(faces) else float(top)
         if bottom - horizon < MIN_GROUND_SPAN * height:
             continue
-        contact = max(float(np.median(disparity[lowest])), float(np.percentile(disparity[region][::7], NEAREST_PART)))
+        person_disparity = disparity[region]
+        contact = max(float(np.median(disparity[lowest])), float(np.percentile(person_disparity[::7], NEAREST_PART)))
         plane = contact * (rows - horizon) / (bottom - horizon)
-        behind = BEHIND_PEOPLE * float(disparity[region].min())
+        behind = BEHIND_PEOPLE * float(person_disparity.min())
         ground = np.maximum(ground, np.where(rows > bottom, plane, np.minimum(plane, behind)))
     return np.minimum(ground, MAX_GROUND) if ground.any() else None
 
